@@ -1,0 +1,14 @@
+"""Command-line interface: ``mentorbot ...`` (and ``flask --app bot ...``).
+
+One module per command group; each exposes ``commands`` to register on the app's CLI.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import db_commands, demo_commands, invite_commands, outbox_commands, roster_commands
+    for module in (db_commands, roster_commands, invite_commands, outbox_commands, demo_commands):
+        for command in module.commands:
+            app.cli.add_command(command)

@@ -1,0 +1,75 @@
+"""`mentorbot invite list|coordinator|reissue`: registration codes the district hands out.
+
+These commands print names on purpose: the operator gives each person their code.
+"""
+from __future__ import annotations
+
+from datetime import tzinfo
+
+import click
+from flask.cli import AppGroup
+
+from handlers.codes import display_code
+from handlers.invites import (ROLE_LABELS, InviteError, create_coordinator, open_codes,
+                              reissue_code)
+from handlers.thai_dates import format_thai_date, to_local_date
+from models import RegistrationCode
+
+from ..services import services
+
+invite_group = AppGroup("invite", help="Registration codes for mentors and coordinators.")
+
+
+def code_line(code: RegistrationCode, tz: tzinfo) -> str:
+    """CODE<TAB>name<TAB>role<TAB>district<TAB>expiry (Thai date): pastes into a spreadsheet."""
+    person = code.person
+    expires = format_thai_date(to_local_date(code.expires_at, tz))
+    return "\t".join((display_code(code.code), person.name, ROLE_LABELS[person.role],
+                      person.district, expires))
+
+
+@invite_group.command("list")
+@click.option("--district", help="Only this district (อำเภอ), e.g. เมืองเลย.")
+def list_codes(district: str | None) -> None:
+    """Codes not used, revoked or expired yet, for people not registered yet."""
+    svc = services()
+    with svc.db.transaction() as session:
+        lines = [code_line(code, svc.tz) for code in open_codes(session, svc.clock(), district)]
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("no open registration codes", err=True)
+
+
+@invite_group.command("coordinator")
+@click.option("--name", required=True, help="Full name, e.g. นางสาวสมหญิง ใจงาม.")
+@click.option("--district", required=True, help="District (อำเภอ) they coordinate.")
+@click.option("--province", default="เลย", show_default=True)
+@click.option("--phone", help="Digits; a coordinator already holding it is reused.")
+def coordinator(name: str, district: str, province: str, phone: str | None) -> None:
+    """Create a district coordinator (ผู้ประสานงานอำเภอ) and print their code."""
+    _issue(lambda session, now, days: create_coordinator(
+        session, name, district, province, phone, now, days))
+
+
+@invite_group.command("reissue")
+@click.option("--phone", required=True, help="The person's phone number.")
+def reissue(phone: str) -> None:
+    """A new code for someone who lost theirs; their old code stops working."""
+    _issue(lambda session, now, days: reissue_code(session, phone, now, days))
+
+
+def _issue(action) -> None:
+    svc = services()
+    try:
+        with svc.db.transaction() as session:
+            line = code_line(action(session, svc.clock(), int(svc.config["REGISTRATION_CODE_DAYS"])),
+                             svc.tz)
+    except InviteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.get_current_context().exit(1)
+    # Printed only after the commit, so a code on screen is a code that works.
+    click.echo(line)
+
+
+commands = [invite_group]

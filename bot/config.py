@@ -1,0 +1,67 @@
+"""Configuration from the environment (and a .env file), with defaults that run on a laptop."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "LINE_CHANNEL_SECRET": None,
+    "LINE_CHANNEL_ACCESS_TOKEN": None,
+    "LINE_API_BASE_URL": "https://api.line.me",
+    "LINE_DATA_API_BASE_URL": "https://api-data.line.me",
+    "DATABASE_URL": None,            # None: a SQLite file in the instance folder
+    "BOT_TIMEZONE": "Asia/Bangkok",
+    "LINE_HTTP_TIMEOUT": 10.0,       # seconds; the SDK has no timeout of its own
+    "REGISTRATION_CODE_DAYS": 14,
+    # "thread": the webhook answers at once and a worker pool handles the events;
+    # "inline": handled before the webhook answers (tests, and single-threaded debugging).
+    "EVENT_PROCESSING": "thread",
+    "EVENT_WORKERS": 4,
+    # The web process refuses to start without LINE credentials; CLI commands do not need them.
+    "REQUIRE_LINE_CREDENTIALS": True,
+    "OUTBOX_BATCH": 100,
+    "OUTBOX_MAX_ATTEMPTS": 12,
+}
+
+_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS"}
+_FLOATS = {"LINE_HTTP_TIMEOUT"}
+_BOOLS = {"REQUIRE_LINE_CREDENTIALS"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = env.get(key)
+        if raw is None or raw == "":
+            continue
+        if key in _INTS:
+            config[key] = int(raw)
+        elif key in _FLOATS:
+            config[key] = float(raw)
+        elif key in _BOOLS:
+            config[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            config[key] = raw
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style ``postgres://`` URLs and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_line_credentials(config: dict[str, Any]) -> None:
+    missing = [k for k in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN") if not config.get(k)]
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} not set. Copy them from the LINE Developers console "
+            "(Messaging API channel) into the environment or a .env file; see README.md. "
+            "To try the bot without a channel, run `mentorbot demo`.")

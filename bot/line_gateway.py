@@ -1,0 +1,108 @@
+"""The one place that calls LINE's Messaging API (through line-bot-sdk v3).
+
+Everything goes through the SDK with an explicit timeout (it has none by default), and every
+failure comes out as a ``SendError`` that says whether trying again can help.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import urllib3
+from linebot.v3.messaging import (ApiClient, ApiException, Configuration, MessagingApi,
+                                  MessagingApiBlob, MulticastRequest, PushMessageRequest,
+                                  ReplyMessageRequest)
+
+log = logging.getLogger(__name__)
+
+MONTHLY_LIMIT_TEXT = "monthly limit"
+
+
+@dataclass
+class SendError(Exception):
+    status: int | None           # None: no HTTP answer (timeout, connection refused)
+    message: str                 # LINE's own error message (never contains our message text)
+    retryable: bool
+    quota_exhausted: bool = False
+
+    def __str__(self) -> str:
+        return f"LINE API {self.status or 'transport error'}: {self.message}"
+
+
+@dataclass
+class Sent:
+    request_id: str | None
+    already_accepted: bool = False   # 409: an earlier try with the same retry key got through
+
+
+class LineGateway:
+    def __init__(self, access_token: str, api_base_url: str, data_api_base_url: str,
+                 timeout: float = 10.0):
+        self.timeout = timeout
+        self._client = ApiClient(Configuration(host=api_base_url.rstrip("/"),
+                                               access_token=access_token or ""))
+        self._data_client = ApiClient(Configuration(host=data_api_base_url.rstrip("/"),
+                                                    access_token=access_token or ""))
+        self.api = MessagingApi(self._client)
+        self.blob = MessagingApiBlob(self._data_client)
+
+    def close(self) -> None:
+        self._client.close()
+        self._data_client.close()
+
+    # -- sending ---------------------------------------------------------------------------
+    def reply(self, reply_token: str, messages: list[dict]) -> Sent:
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        return self._call(self.api.reply_message_with_http_info, request)
+
+    def push(self, to: str, messages: list[dict], retry_key: str,
+             notification_disabled: bool = False) -> Sent:
+        request = PushMessageRequest.from_dict(
+            {"to": to, "messages": messages, "notificationDisabled": notification_disabled})
+        return self._call(self.api.push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def multicast(self, to: list[str], messages: list[dict], retry_key: str,
+                  notification_disabled: bool = False) -> Sent:
+        request = MulticastRequest.from_dict(
+            {"to": to, "messages": messages, "notificationDisabled": notification_disabled})
+        return self._call(self.api.multicast_with_http_info, request, x_line_retry_key=retry_key)
+
+    def _call(self, method, *args, **kwargs) -> Sent:
+        try:
+            response = method(*args, _request_timeout=self.timeout, **kwargs)
+        except ApiException as exc:
+            if exc.status == 409:
+                accepted = _header(exc.headers, "x-line-accepted-request-id")
+                return Sent(request_id=accepted, already_accepted=True)
+            raise _send_error(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SendError(None, type(exc).__name__, retryable=True) from None
+        return Sent(request_id=_header(response.headers, "x-line-request-id"))
+
+
+def _header(headers, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _send_error(exc: ApiException) -> SendError:
+    message = _error_message(exc.body)
+    status = exc.status or 0
+    if status == 429:
+        quota = MONTHLY_LIMIT_TEXT in message.lower()
+        # A spent quota does not come back by retrying; other 429s are rate limits.
+        return SendError(status, message, retryable=not quota, quota_exhausted=quota)
+    return SendError(status, message, retryable=status >= 500)
+
+
+def _error_message(body) -> str:
+    try:
+        data = json.loads(body) if body else {}
+        return str(data.get("message", ""))[:200]
+    except (ValueError, AttributeError):
+        return ""

@@ -1,0 +1,135 @@
+"""Handling stored webhook events: one transaction per event, then the reply.
+
+The webhook only stores events and hands their ids here, so LINE gets its 200 at once. In the
+web process a small thread pool does the work; tests run it inline. Events whose worker died
+are picked up again by ``recover_stalled`` (run by the clock process).
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import dispatch
+from handlers.context import Context
+from handlers.conversations.lock import lock_conversation
+from handlers.replies import Outcome, TextReply
+from models import EventStatus, WebhookEvent
+
+from . import inbox, outbox
+from .events import reply_token, to_incoming
+from .line_gateway import SendError
+from .postback_codec import PostbackCodec
+from .render import Renderer
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่"
+MAX_ATTEMPTS = 3
+
+
+class EventProcessor:
+    def __init__(self, svc: Services, mode: str = "thread", workers: int = 4):
+        self.svc = svc
+        self.renderer = Renderer(PostbackCodec(svc.config["LINE_CHANNEL_SECRET"] or ""))
+        self._pool = (ThreadPoolExecutor(max_workers=workers, thread_name_prefix="line-events")
+                      if mode == "thread" else None)
+        self._futures = []
+
+    def submit(self, event_ids: list[int]) -> None:
+        if not event_ids:
+            return
+        if self._pool is None:
+            self._process_all(event_ids)
+            return
+        # One task per webhook request keeps a user's events in timestamp order.
+        self._futures = [f for f in self._futures if not f.done()]
+        self._futures.append(self._pool.submit(self._process_all, event_ids))
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until submitted work is finished (tests, and a graceful shutdown)."""
+        for future in list(self._futures):
+            future.result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _process_all(self, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            try:
+                self.process(event_id)
+            except Exception:  # noqa: BLE001 - one bad event must not stop the others
+                log.exception("event %s: unexpected failure", event_id)
+
+    def process(self, event_id: int) -> None:
+        db, now = self.svc.db, self.svc.clock()
+        with db.transaction() as session:
+            if not inbox.claim(session, event_id, now):
+                return   # another worker has it, or it is done
+        user_id = token = None
+        try:
+            with db.transaction() as session:
+                event = session.get(WebhookEvent, event_id)
+                raw = event.payload or {}
+                user_id, token = event.line_user_id, reply_token(raw)
+                outcome = self._handle(session, raw, now)
+                messages = self.renderer.messages(outcome.replies)
+                for push in outcome.pushes:
+                    outbox.enqueue(session, self.renderer, push, now)
+                event.status, event.processed_at = EventStatus.DONE, now
+                event.payload, event.error = None, None   # no message text kept once answered
+        except Exception as exc:  # noqa: BLE001 - recorded on the event, answered with an apology
+            log.exception("event %s failed (%s)", event_id, type(exc).__name__)
+            self._mark_failed(event_id, exc)
+            messages = self.renderer.messages([TextReply(SORRY)])
+        if token and messages:
+            self._reply(token, messages, user_id)
+
+    def _handle(self, session, raw: dict, now) -> Outcome:
+        try:
+            incoming = to_incoming(raw, self.renderer.codec)
+        except ValueError:   # the SDK's schema refused the event: nothing we can act on
+            log.info("event of type %s could not be parsed; ignored", raw.get("type"))
+            return Outcome()
+        if incoming is None:
+            return Outcome()
+        lock_conversation(session, incoming.user_id, now)
+        ctx = Context(now=now, tz=self.svc.tz, settings=self.svc.config)
+        return dispatch.handle(session, incoming, ctx)
+
+    def _mark_failed(self, event_id: int, exc: Exception) -> None:
+        with self.svc.db.transaction() as session:
+            event = session.get(WebhookEvent, event_id)
+            event.status = EventStatus.FAILED
+            event.error = type(exc).__name__[:300]
+
+    def _reply(self, token: str, messages: list[dict], user_id: str | None) -> None:
+        try:
+            self.svc.line.reply(token, messages)
+        except SendError as err:
+            log.warning("reply failed: %s", err)
+            if err.status == 400 and user_id:
+                # The reply token expired (slow recovery, long outage): the answer still matters,
+                # so it goes out as a push through the outbox.
+                self._push_instead(user_id, messages)
+
+    def _push_instead(self, user_id: str, messages: list[dict]) -> None:
+        with self.svc.db.transaction() as session:
+            outbox.enqueue_messages(session, [user_id], messages, self.svc.clock())
+
+    def recover_stalled(self, older_than: timedelta = timedelta(minutes=2)) -> int:
+        """Give events left pending or half-processed by a dead worker another go."""
+        now = self.svc.clock()
+        with self.svc.db.transaction() as session:
+            ids = inbox.stalled(session, now - older_than)
+            for event in session.scalars(select(WebhookEvent).where(WebhookEvent.id.in_(ids))):
+                if event.attempts >= MAX_ATTEMPTS:
+                    event.status, event.error = EventStatus.FAILED, "gave up after retries"
+                else:
+                    event.status = EventStatus.PENDING
+        self._process_all(ids)
+        return len(ids)

@@ -1,0 +1,26 @@
+"""The per-user lock: one event of a user is handled at a time, across threads and workers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ConversationState
+from models.upsert import insert_ignoring_conflicts
+
+
+def lock_conversation(session: Session, line_user_id: str, now: datetime) -> ConversationState:
+    """The user's state row, locked until the transaction ends.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the user's row, so a second event of the same user
+    waits while other users go on. SQLite: every transaction is BEGIN IMMEDIATE (bot/db.py),
+    which already serialises writers.
+    """
+    session.execute(insert_ignoring_conflicts(
+        session, ConversationState,
+        {"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now},
+        ["line_user_id"]))
+    return session.execute(
+        select(ConversationState).where(ConversationState.line_user_id == line_user_id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one()

@@ -1,0 +1,127 @@
+"""Binding a LINE user to a mentor or coordinator with a one-time code."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Person, RegistrationAttempt, RegistrationCode, Role
+
+from .codes import normalise_code
+from .context import Context
+from .incoming import Incoming, Kind
+from .replies import Outcome, TextReply
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES = 5
+WINDOW = timedelta(hours=1)
+# Anything of code length is treated as a try (and counted), so a mistyped code gets
+# "wrong code", and guessing is limited whatever alphabet the guesser uses.
+_CODE_LIKE = re.compile(r"^[A-Z0-9]{6,12}$")
+
+HOW_TO_REGISTER = (
+    "สวัสดีค่ะ บัญชีนี้ใช้สำหรับข้าราชการพี่เลี้ยงและผู้ประสานงานอำเภอ "
+    "ในโครงการ 1 ข้าราชการ 1 ครัวเรือนยากจน\n\n"
+    "หากได้รับรหัสลงทะเบียน 8 ตัวจากศูนย์ขจัดความยากจนอำเภอ (ศจพ.อ.) แล้ว "
+    "กรุณาพิมพ์รหัสนั้นในแชตนี้ เช่น ACDE-3456\n\n"
+    "หากยังไม่ได้รับรหัส กรุณาติดต่อสำนักงานพัฒนาชุมชนอำเภอของท่าน"
+)
+ROLE_WORDS = {Role.MENTOR: "ข้าราชการพี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงานอำเภอ"}
+
+
+def handle_stranger(session: Session, incoming: Incoming, ctx: Context) -> Outcome:
+    """Everything a LINE user who is not registered yet can do: register, or learn how."""
+    if incoming.kind is Kind.TEXT:
+        typed = normalise_code(incoming.text or "")
+        if _CODE_LIKE.match(typed):
+            return try_code(session, incoming.user_id, typed, ctx)
+    if incoming.kind is Kind.UNFOLLOW:
+        return Outcome()
+    return Outcome().say(TextReply(HOW_TO_REGISTER))
+
+
+def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Outcome:
+    locked_until = _locked_until(session, line_user_id, ctx.now)
+    if locked_until is not None:
+        local = locked_until.astimezone(ctx.tz)
+        return Outcome().say(TextReply(
+            "พิมพ์รหัสไม่ถูกต้องหลายครั้งเกินไป เพื่อความปลอดภัย "
+            f"กรุณาลองใหม่หลังเวลา {local:%H:%M} น."))
+
+    row = session.execute(
+        select(RegistrationCode).where(RegistrationCode.code == code)
+        .with_for_update(of=RegistrationCode)
+    ).scalar_one_or_none()
+    person = row.person if row is not None and _usable(row, ctx.now) else None
+    session.add(RegistrationAttempt(line_user_id=line_user_id, attempted_at=ctx.now,
+                                    succeeded=person is not None))
+    if person is None:
+        left = MAX_FAILURES - _recent_failures(session, line_user_id, ctx.now)
+        log.info("registration: code rejected (%d tries left)", max(left, 0))
+        if left <= 0:
+            return try_code(session, line_user_id, code, ctx)   # now locked: say until when
+        return Outcome().say(TextReply(
+            "รหัสนี้ใช้ไม่ได้ (อาจพิมพ์ผิด หมดอายุ หรือถูกใช้ไปแล้ว)\n"
+            f"ตรวจสอบแล้วพิมพ์ใหม่ได้อีก {left} ครั้ง หรือขอรหัสใหม่จาก ศจพ.อ."))
+
+    row.used_at = ctx.now
+    person.line_user_id = line_user_id
+    person.registered_at = ctx.now
+    log.info("registration: person %s registered as %s", person.id, person.role.value)
+    return Outcome().say(TextReply(welcome_text(person)))
+
+
+def welcome_text(person: Person) -> str:
+    text = (f"ยินดีต้อนรับค่ะ คุณ{_given_name(person.name)}\n"
+            f"ลงทะเบียนเป็น{ROLE_WORDS[person.role]} อำเภอ{person.district} เรียบร้อยแล้ว")
+    if person.role is Role.MENTOR:
+        return text + "\nพิมพ์ \"เมนู\" เพื่อดูบ้านที่ดูแลและรายงานการเยี่ยมบ้านได้เลยค่ะ"
+    return text + "\nเรื่องที่พี่เลี้ยงส่งขอความช่วยเหลือในอำเภอจะแจ้งมาที่แชตนี้ค่ะ"
+
+
+_TITLES = ("นางสาว", "นาย", "นาง", "น.ส.", "ดร.")
+
+
+def _given_name(full_name: str) -> str:
+    """'นายวิชัย ทองดี' -> 'วิชัย ทองดี': the Thai title is dropped after คุณ."""
+    for title in _TITLES:
+        if full_name.startswith(title) and len(full_name) > len(title):
+            return full_name[len(title):].strip()
+    return full_name
+
+
+def _usable(row: RegistrationCode, now: datetime) -> bool:
+    return (row.used_at is None and row.revoked_at is None and row.expires_at > now
+            and row.person.line_user_id is None)
+
+
+def _recent_failures(session: Session, line_user_id: str, now: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(RegistrationAttempt).where(
+            RegistrationAttempt.line_user_id == line_user_id,
+            RegistrationAttempt.succeeded.is_(False),
+            RegistrationAttempt.attempted_at > now - WINDOW)) or 0
+
+
+def _locked_until(session: Session, line_user_id: str, now: datetime) -> datetime | None:
+    """Until when this user is refused, or None.
+
+    Tries made while locked are not recorded, so the latest failure is the one that reached the
+    limit: the lock lasts one hour from it.
+    """
+    failed = (RegistrationAttempt.line_user_id == line_user_id,
+              RegistrationAttempt.succeeded.is_(False))
+    latest = session.scalar(select(func.max(RegistrationAttempt.attempted_at)).where(
+        *failed, RegistrationAttempt.attempted_at > now - WINDOW))
+    if latest is None:
+        return None
+    if latest.tzinfo is None:   # func.max bypasses the column type on SQLite
+        latest = latest.replace(tzinfo=timezone.utc)
+    count = session.scalar(select(func.count()).select_from(RegistrationAttempt).where(
+        *failed, RegistrationAttempt.attempted_at > latest - WINDOW,
+        RegistrationAttempt.attempted_at <= latest)) or 0
+    return latest + WINDOW if count >= MAX_FAILURES else None

@@ -1,0 +1,74 @@
+"""Normalising single roster cells: house codes, phone numbers, member counts, dimensions.
+
+Each function takes the cell text (already through ``clean()``) and returns the normalised value,
+or raises ``CellError`` whose message completes "<column> '<value>' ...".
+"""
+from __future__ import annotations
+
+import re
+
+from models.dimensions import parse_dimension
+
+from ..thai_text import clean, digits_only
+
+HOUSE_ID_DIGITS = 11
+# Separators districts put between dimensions: the documented '|', and ',' from hand-typed sheets.
+_DIMENSION_SPLIT = re.compile(r"[|,]")
+# What may sit between the digits of a house code as typed: spaces and dashes of any kind.
+_HOUSE_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]")
+
+
+class CellError(ValueError):
+    """A cell that cannot be used; str() is the reason, e.g. "is not 11 digits"."""
+
+
+def house_id(text: str) -> str:
+    compact = _HOUSE_ID_SEPARATORS.sub("", clean(text))
+    if not compact.isdigit() or len(compact) != HOUSE_ID_DIGITS or not compact.isascii():
+        raise CellError(f"is not {HOUSE_ID_DIGITS} digits")
+    return compact
+
+
+def phone(text: str) -> str:
+    """Digits only, in the domestic form starting with 0: '+66 81-000-0001' -> '0810000001'.
+
+    Spreadsheets store phone numbers as numbers and drop the leading 0 ('810000001'); a Thai
+    number never starts with anything else, so the 0 is put back.
+    """
+    digits = digits_only(text)
+    if clean(text).startswith("+") and not digits.startswith("66"):
+        raise CellError("is not a Thai phone number")
+    if digits.startswith("66") and len(digits) in (10, 11):
+        digits = "0" + digits[2:]
+    elif not digits.startswith("0") and len(digits) in (8, 9):
+        digits = "0" + digits
+    if not 9 <= len(digits) <= 10 or not digits.startswith("0"):
+        raise CellError("is not a phone number of 9-10 digits")
+    return digits
+
+
+def members(text: str) -> int:
+    value = clean(text)
+    # Excel hands whole numbers over as '4.0' when the column is formatted as a number.
+    if re.fullmatch(r"\d+\.0*", value):
+        value = value.split(".")[0]
+    if not value.isdigit() or not value.isascii() or int(value) < 1:
+        raise CellError("is not a whole number of at least 1")
+    return int(value)
+
+
+def dimensions(text: str) -> frozenset[str]:
+    """'income|health' or 'รายได้, สุขภาพ' -> {'income', 'health'}; empty cell -> no dimensions."""
+    codes, unknown = set(), []
+    for word in _DIMENSION_SPLIT.split(clean(text)):
+        if not word.strip():
+            continue
+        code = parse_dimension(word)
+        if code is None:
+            unknown.append(word.strip())
+        else:
+            codes.add(code)
+    if unknown:
+        raise CellError(f"has unknown dimension(s) {', '.join(unknown)} "
+                        "(use income, living, health, education, access or the Thai names)")
+    return frozenset(codes)

@@ -1,0 +1,1 @@
+"""The clock process: the one place that runs timed jobs (``mentorbot scheduler run``)."""
