@@ -18,7 +18,7 @@ from handlers.conversations.lock import lock_conversation
 from handlers.replies import Outcome, TextReply
 from models import EventStatus, WebhookEvent
 
-from . import inbox, outbox
+from . import inbox, outbox, richmenu
 from .events import reply_token, to_incoming
 from .line_gateway import SendError
 from .postback_codec import PostbackCodec
@@ -71,6 +71,7 @@ class EventProcessor:
             if not inbox.claim(session, event_id, now):
                 return   # another worker has it, or it is done
         user_id = token = None
+        effects = []
         try:
             with db.transaction() as session:
                 event = session.get(WebhookEvent, event_id)
@@ -80,6 +81,7 @@ class EventProcessor:
                 messages = self.renderer.messages(outcome.replies)
                 for push in outcome.pushes:
                     outbox.enqueue(session, self.renderer, push, now)
+                effects = outcome.effects
                 event.status, event.processed_at = EventStatus.DONE, now
                 event.payload, event.error = None, None   # no message text kept once answered
         except Exception as exc:  # noqa: BLE001 - recorded on the event, answered with an apology
@@ -88,6 +90,8 @@ class EventProcessor:
             messages = self.renderer.messages([TextReply(SORRY)])
         if token and messages:
             self._reply(token, messages, user_id)
+        for effect in effects:
+            richmenu.apply(self.svc, effect)
 
     def _handle(self, session, raw: dict, now) -> Outcome:
         try:

@@ -13,7 +13,7 @@ from models import Person, RegistrationAttempt, RegistrationCode, Role
 from .codes import normalise_code
 from .context import Context
 from .incoming import Incoming, Kind
-from .replies import Outcome, TextReply
+from .replies import LinkRichMenu, Outcome, TextReply
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,9 @@ def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Ou
     person.line_user_id = line_user_id
     person.registered_at = ctx.now
     log.info("registration: person %s registered as %s", person.id, person.role.value)
-    return Outcome().say(TextReply(welcome_text(person)))
+    outcome = Outcome().say(TextReply(welcome_text(person)))
+    outcome.effects.append(LinkRichMenu(line_user_id, person.role.value))
+    return outcome
 
 
 def welcome_text(person: Person) -> str:

@@ -67,12 +67,22 @@ class Push:
     silent: bool = False             # no notification sound (quiet hours)
 
 
+@dataclass(frozen=True)
+class LinkRichMenu:
+    """After the change is committed: show this LINE user the rich menu of ``role``."""
+
+    line_user_id: str
+    role: str
+
+
 @dataclass
 class Outcome:
-    """Result of handling one event: replies for the reply token, and pushes for others."""
+    """Result of handling one event: replies for the reply token, pushes for others, and
+    effects on LINE (rich menus) to apply once the transaction has committed."""
 
     replies: list[Reply] = field(default_factory=list)
     pushes: list[Push] = field(default_factory=list)
+    effects: list[LinkRichMenu] = field(default_factory=list)
 
     def say(self, reply: Reply) -> "Outcome":
         self.replies.append(reply)

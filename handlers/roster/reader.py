@@ -95,7 +95,7 @@ def _keyed(raw: Iterator[tuple[int, list[str]]],
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     # utf-8-sig drops the BOM Excel's "CSV UTF-8" writes, and reads files without one alike.
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        handle = open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise RosterFileError(f"cannot read {path.name}: {exc.strerror}") from None
     with handle:

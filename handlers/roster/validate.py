@@ -5,6 +5,8 @@ the first error. Messages quote the header as the file spells it (Thai or Englis
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +27,10 @@ MAX_LENGTH = {
     "mentor_position": Person.__table__.c.position.type.length,
     "mentor_agency": Person.__table__.c.agency.type.length,
 }
+# Anything clean() would change: whitespace other than single inner spaces, zero-width marks,
+# Thai digits. Most cells have none, and skipping clean() for them halves the time to validate
+# a national file (its str.translate calls dominate).
+_NEEDS_CLEAN = re.compile(r"[^\S ]|  |^ | $|[\u200b-\u200d\u2060\ufeff\u0e50-\u0e59]")
 _PARSERS: dict[str, Callable[[str], object]] = {
     "house_id": cells.house_id, "mentor_phone": cells.phone,
     "members": cells.members, "dimensions": cells.dimensions,
@@ -93,7 +99,7 @@ def _check_cells(line: int, raw: dict[str, str],
     values: dict[str, object] = {}
     errors: list[RowError] = []
     for field in COLUMNS:
-        text = clean(raw.get(field))
+        text = _clean(raw.get(field))
         label = labels.get(field, field)
         if not text:
             if field in REQUIRED:
@@ -112,3 +118,10 @@ def _check_cells(line: int, raw: dict[str, str],
             errors.append(RowError(line, f"{label} is longer than {limit} characters"))
         values[field] = text
     return values, errors
+
+
+def _clean(text: str | None) -> str:
+    """clean(), with a fast path for the cells it would return unchanged."""
+    if text and not _NEEDS_CLEAN.search(text) and unicodedata.is_normalized("NFC", text):
+        return text
+    return clean(text)

@@ -443,8 +443,15 @@
       const st = styles[name] || {};
       const sec = h('div', { class: `fx-section ${name}`, style: { backgroundColor: st.backgroundColor || '' } });
       if (st.separator) sec.style.borderTop = `1px solid ${st.separatorColor || '#e5e7eb'}`;
-      if (name === 'footer') sec.style.paddingTop = '4px';
-      sec.append(renderComponent(b[name], 'vertical', true));
+      const node = renderComponent(b[name], 'vertical', true);
+      // LINE pads a block's own box (so its backgroundColor fills the block) unless it says otherwise.
+      const box = b[name];
+      if (box.type === 'box' && !['paddingAll', 'paddingTop', 'paddingBottom', 'paddingStart', 'paddingEnd'].some((k) => box[k] !== undefined)) {
+        node.style.padding = name === 'footer' ? '4px 12px 12px' : '12px';
+      } else if (name !== 'hero' && box.type !== 'box') {
+        sec.style.padding = '12px';
+      }
+      sec.append(node);
       el.append(sec);
     }
     if (b.action) { el.classList.add('clickable'); el.addEventListener('click', () => doAction(b.action)); }
@@ -568,12 +575,19 @@
     const items = state.current ? chatOf(state.current.userId).items : [];
     const last = items.length ? items[items.length - 1] : null;
     const qr = last && last.from === 'bot' && last.message && last.message.quickReply;
-    if (!qr || !qr.items || !qr.items.length) { els.quick.hidden = true; els.quick.replaceChildren(); return; }
+    if (!qr || !qr.items || !qr.items.length) {
+      const wasShown = !els.quick.hidden;
+      els.quick.hidden = true;
+      els.quick.replaceChildren();
+      if (wasShown) scrollDown();
+      return;
+    }
     els.quick.replaceChildren(...qr.items.map((it) => h('button', { type: 'button', class: 'qr', 'data-action': it.action && it.action.type,
       onclick: () => doAction(it.action) },
     it.imageUrl ? imageOr(it.imageUrl, '', { style: { width: '16px', height: '16px', verticalAlign: 'middle', marginRight: '4px' } }) : null,
     (it.action && it.action.label) || '?')));
     els.quick.hidden = false;
+    scrollDown();   // the bar takes room from the chat: keep the newest message in view
   }
 
   // ---------------------------------------------------------------- sending events to /callback
@@ -701,6 +715,7 @@
     els.pickerLabel.textContent = (action.label || { date: 'เลือกวันที่', time: 'เลือกเวลา', datetime: 'เลือกวันและเวลา' }[mode])
       + (action.min || action.max ? ` (${action.min ? thaiDate(action.min) : '…'} – ${action.max ? thaiDate(action.max) : '…'})` : '');
     els.picker.hidden = false;
+    scrollDown();
     input.focus();
   }
   function closePicker() { els.picker.hidden = true; state.pickerAction = null; }

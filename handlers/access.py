@@ -1,0 +1,75 @@
+"""Who may see or change what: every record look-up made on a person's behalf goes through here.
+
+A mentor reaches only the households currently assigned to them; a coordinator reaches only the
+households and cases of their own district. A miss returns None, and the caller answers as if
+the record did not exist, so nothing is learnt by probing ids.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Assignment, Case, Household, Person, PlanItem, Role
+
+
+def mentor_households(session: Session, mentor: Person) -> list[Household]:
+    if mentor.role is not Role.MENTOR:
+        return []
+    return list(session.scalars(
+        select(Household).join(Assignment, Assignment.household_id == Household.id)
+        .where(Assignment.mentor_id == mentor.id, Assignment.ended_at.is_(None))
+        .order_by(Household.next_visit_due.is_(None), Household.next_visit_due, Household.id)))
+
+
+def household_for(session: Session, person: Person, household_id) -> Household | None:
+    if not isinstance(household_id, int):
+        return None
+    if person.role is Role.MENTOR:
+        return session.scalar(
+            select(Household).join(Assignment, Assignment.household_id == Household.id)
+            .where(Household.id == household_id, Assignment.mentor_id == person.id,
+                   Assignment.ended_at.is_(None)))
+    household = session.get(Household, household_id)
+    if household is not None and _same_district(person, household):
+        return household
+    return None
+
+
+def assignment_of(session: Session, household: Household) -> Assignment | None:
+    return session.scalar(select(Assignment).where(Assignment.household_id == household.id,
+                                                   Assignment.ended_at.is_(None)))
+
+
+def plan_item_for(session: Session, person: Person, item_id) -> PlanItem | None:
+    if not isinstance(item_id, int):
+        return None
+    item = session.get(PlanItem, item_id)
+    if item is None or household_for(session, person, item.household_id) is None:
+        return None
+    return item
+
+
+def case_for(session: Session, person: Person, case_id, *, lock: bool = False) -> Case | None:
+    """A mentor reaches the cases they raised; a coordinator the cases of their district."""
+    if not isinstance(case_id, int):
+        return None
+    stmt = select(Case).where(Case.id == case_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Case)
+    case = session.scalar(stmt)
+    if case is None:
+        return None
+    if person.role is Role.MENTOR:
+        return case if case.mentor_id == person.id else None
+    return case if (case.province, case.district) == (person.province, person.district) else None
+
+
+def district_coordinators(session: Session, province: str, district: str) -> list[Person]:
+    """Registered coordinators of a district: who hears about its cases."""
+    return list(session.scalars(select(Person).where(
+        Person.role == Role.COORDINATOR, Person.province == province, Person.district == district,
+        Person.line_user_id.is_not(None))))
+
+
+def _same_district(person: Person, household: Household) -> bool:
+    return (person.province, person.district) == (household.province, household.district)

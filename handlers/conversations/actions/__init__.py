@@ -1,0 +1,1 @@
+"""Handlers of global buttons that change records directly (no conversation needed)."""

@@ -1,0 +1,98 @@
+"""What menu items and global buttons do. Declared as tables, looked up by key."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from models import Role
+
+from .engine import Conversation, Engine
+from .menu import show_menu
+from .views import cases as case_views
+from .views import district as district_views
+from .views import households as household_views
+from .views import plan as plan_views
+from .actions import case_actions, plan_actions
+
+Command = Callable[[Conversation, Engine], None]
+Action = Callable[[Conversation, Engine, dict], None]
+
+MENTOR, COORDINATOR = frozenset({Role.MENTOR}), frozenset({Role.COORDINATOR})
+
+# Menu items: key -> (who may run it, what it does).
+COMMANDS: dict[str, tuple[frozenset[Role], Command]] = {
+    "households": (MENTOR, household_views.show_households),
+    "visit": (MENTOR, lambda conv, engine: engine.start(conv, "visit")),
+    "plan": (MENTOR, lambda conv, engine: engine.start(conv, "plan")),
+    "my_cases": (MENTOR, case_views.show_my_cases),
+    "case_queue": (COORDINATOR, case_views.show_case_queue),
+    "district_summary": (COORDINATOR, district_views.show_summary),
+}
+
+
+def _start_for_household(flow: str) -> Action:
+    def action(conv: Conversation, engine: Engine, payload: dict) -> None:
+        engine.start(conv, flow, {"household_id": payload.get("h")})
+    return action
+
+
+def _resume(conv: Conversation, engine: Engine, payload: dict) -> None:
+    paused = conv.state.data.get("paused")
+    if not paused or paused.get("flow") not in engine.flows:
+        show_menu(conv, "ไม่มีรายการค้างให้ทำต่อค่ะ")
+        return
+    conv.state.flow, conv.state.step = paused["flow"], paused["step"]
+    conv.state.data = paused["data"]
+    engine.resume(conv)
+
+
+def _discard(conv: Conversation, engine: Engine, payload: dict) -> None:
+    conv.state.data = {}
+    show_menu(conv, "ทิ้งรายการที่ค้างไว้แล้วค่ะ")
+
+
+# Global buttons (postback {"a": ...}): every handler checks access to the record it names.
+ACTIONS: dict[str, tuple[frozenset[Role], Action]] = {
+    "visit": (MENTOR, _start_for_household("visit")),
+    "plan": (MENTOR, _start_for_household("plan")),
+    "goal": (MENTOR, _start_for_household("plan_goal")),
+    "additem": (MENTOR, _start_for_household("plan_item")),
+    "item": (MENTOR, plan_actions.set_item_status),
+    "case": (COORDINATOR, case_actions.act_on_case),
+    "resume": (MENTOR | COORDINATOR, _resume),
+    "discard": (MENTOR | COORDINATOR, _discard),
+}
+
+
+def run_command(conv: Conversation, engine: Engine, key: str) -> None:
+    roles, command = COMMANDS.get(key, (frozenset(), None))
+    if command is None or conv.person.role not in roles:
+        show_menu(conv, "เมนูนี้ไม่ได้มีไว้สำหรับบทบาทของท่านค่ะ")
+        return
+    _leave_current_flow(conv, engine)
+    command(conv, engine)
+
+
+def run_action(conv: Conversation, engine: Engine, payload: dict) -> None:
+    if payload.get("a") == "cmd":
+        run_command(conv, engine, str(payload.get("k")))
+        return
+    roles, action = ACTIONS.get(payload.get("a"), (frozenset(), None))
+    if action is None or conv.person.role not in roles:
+        show_menu(conv, "ปุ่มนี้ใช้ไม่ได้ค่ะ")
+        return
+    if payload.get("a") not in ("resume", "discard", "item"):
+        _leave_current_flow(conv, engine)
+    action(conv, engine, payload)
+
+
+def _leave_current_flow(conv: Conversation, engine: Engine) -> None:
+    """Starting something else ends what was in progress, and says so."""
+    if conv.state.flow:
+        title = engine.flows[conv.state.flow].title
+        engine.finish(conv)
+        conv.outcome.replies.insert(0, _note(f"ยกเลิก{title}ที่ค้างอยู่แล้ว ไม่มีการบันทึก"))
+
+
+def _note(text: str):
+    from ..replies import TextReply
+    return TextReply(text)

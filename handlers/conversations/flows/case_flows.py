@@ -1,0 +1,2 @@
+"""Coordinator case flows (being written)."""
+FLOWS = ()

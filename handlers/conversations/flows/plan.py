@@ -1,0 +1,2 @@
+"""Plan flows (being written)."""
+FLOWS = ()

@@ -1,0 +1,49 @@
+"""The menus: what each role can ask for, as words to type, quick replies and rich menu areas."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import Role
+
+from ..replies import Button, TextReply
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str      # the command it runs (handlers/conversations/commands.py)
+    label: str    # Thai; also the words that run it when typed
+
+
+MENUS: dict[Role, tuple[MenuItem, ...]] = {
+    Role.MENTOR: (
+        MenuItem("households", "บ้านที่ดูแล"),
+        MenuItem("visit", "รายงานการเยี่ยมบ้าน"),
+        MenuItem("plan", "แผนพัฒนาครัวเรือน"),
+        MenuItem("my_cases", "เรื่องที่ส่งต่อ"),
+    ),
+    Role.COORDINATOR: (
+        MenuItem("case_queue", "เรื่องรอดำเนินการ"),
+        MenuItem("district_summary", "สรุปอำเภอ"),
+    ),
+}
+
+MENU_WORDS = {"เมนู", "menu", "เมนูหลัก"}
+
+
+def menu_buttons(role: Role) -> tuple[Button, ...]:
+    return tuple(Button(label=item.label, payload={"a": "cmd", "k": item.key}, text=item.label)
+                 for item in MENUS[role])
+
+
+def command_for_text(role: Role, text: str) -> str | None:
+    typed = text.strip()
+    for item in MENUS[role]:
+        if typed == item.label:
+            return item.key
+    return None
+
+
+def show_menu(conv, note: str | None = None) -> None:
+    """The menu as quick replies, after an optional note."""
+    text = (note + "\n\n" if note else "") + "เลือกสิ่งที่ต้องการได้เลยค่ะ"
+    conv.outcome.say(TextReply(text, buttons=menu_buttons(conv.person.role)))

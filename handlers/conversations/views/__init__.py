@@ -1,0 +1,1 @@
+"""Read-only answers: cards and lists built from the database."""

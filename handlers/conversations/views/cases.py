@@ -1,0 +1,58 @@
+"""Case cards: what a coordinator acts on, and what a mentor follows."""
+from __future__ import annotations
+
+from models import Case, CaseStatus
+from models.dimensions import dimension_label
+
+from ...context import Context
+from ...replies import Button, Card, Field
+from ...thai_dates import format_thai_date, to_local_date
+
+STATUS_WORDS = {
+    CaseStatus.OPEN: "รอรับเรื่อง",
+    CaseStatus.ACKNOWLEDGED: "รับเรื่องแล้ว",
+    CaseStatus.REFERRED: "ส่งต่อหน่วยงานแล้ว",
+    CaseStatus.CLOSED: "ปิดเรื่องแล้ว",
+}
+STATUS_COLORS = {CaseStatus.OPEN: "#D32F2F", CaseStatus.ACKNOWLEDGED: "#F57C00",
+                 CaseStatus.REFERRED: "#1976D2", CaseStatus.CLOSED: "#388E3C"}
+
+
+def case_card(case: Case, ctx: Context, *, for_coordinator: bool) -> Card:
+    household = case.household
+    village = " ".join(filter(None, [f"หมู่ {household.village_no}" if household.village_no else "",
+                                     household.village_name or "",
+                                     f"ต.{household.subdistrict}" if household.subdistrict else ""]))
+    fields = [
+        Field("ครัวเรือน", household.head_name),
+        Field("ที่อยู่", village or "-"),
+        Field("ด้าน", dimension_label(case.dimension)),
+        Field("หน่วยงานที่เสนอ", case.suggested_agency or "-"),
+        Field("สถานะ", STATUS_WORDS[case.status], color=STATUS_COLORS[case.status]),
+        Field("แจ้งเมื่อ", format_thai_date(to_local_date(case.created_at, ctx.tz))),
+    ]
+    if for_coordinator:
+        fields.insert(4, Field("พี่เลี้ยง", case.mentor.name))
+    if case.referred_agency:
+        fields.append(Field("ส่งต่อถึง", case.referred_agency))
+    if case.outcome:
+        fields.append(Field("ผล", case.outcome))
+    buttons: tuple[Button, ...] = ()
+    if for_coordinator and case.status is not CaseStatus.CLOSED:
+        buttons = tuple(
+            Button(label=label, payload={"a": "case", "c": case.id, "do": do}, text=label,
+                   style="primary" if do == "ack" else "secondary")
+            for do, label in (("ack", "รับเรื่อง"), ("refer", "ส่งต่อหน่วยงาน"),
+                              ("close", "ปิดเรื่อง"))
+            if not (do == "ack" and case.status is not CaseStatus.OPEN))
+    return Card(title=f"เรื่องขอความช่วยเหลือ #{case.id}", subtitle=f"อำเภอ{case.district}",
+                fields=tuple(fields), body=f"บันทึกของพี่เลี้ยง: {case.note}" if case.note else None,
+                buttons=buttons, accent=STATUS_COLORS[case.status])
+
+
+def show_my_cases(conv, engine) -> None:
+    raise NotImplementedError   # filled in by the case-handling work
+
+
+def show_case_queue(conv, engine) -> None:
+    raise NotImplementedError

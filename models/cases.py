@@ -1,0 +1,67 @@
+"""Outside-help cases: a problem a mentor cannot solve alone, routed by the district centre."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .households import Household
+from .people import Person
+
+
+class CaseStatus(str, enum.Enum):
+    OPEN = "open"                  # raised, no coordinator has taken it yet
+    ACKNOWLEDGED = "acknowledged"  # รับเรื่อง
+    REFERRED = "referred"          # ส่งต่อหน่วยงาน
+    CLOSED = "closed"              # ปิดเรื่อง
+
+
+def _enum(e):
+    return Enum(e, native_enum=False, length=16, values_callable=lambda x: [m.value for m in x])
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    visit_problem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visit_problems.id", ondelete="SET NULL"))
+    dimension: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    suggested_agency: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
+    # District of the household, copied so the coordinator's queue is one indexed look-up.
+    province: Mapped[str] = mapped_column(String(100))
+    district: Mapped[str] = mapped_column(String(100))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    referred_agency: Mapped[str | None] = mapped_column(String(300))
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    household: Mapped[Household] = relationship(lazy="joined")
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id], lazy="joined")
+    acknowledged_by: Mapped[Person | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+    __table_args__ = (Index("ix_cases_area_status", "province", "district", "status"),)
+
+
+class CaseEvent(Base):
+    """Every change of a case, by whom and when: the trail the PDPA asks for."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
