@@ -66,7 +66,8 @@ def run_phase(db: Database, path: Path, label: str, trace: bool) -> None:
     done = time.perf_counter()
     rows = summary.rows
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
-    heap = f", python heap peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MB" if trace else ""
+    heap_mb = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0
+    heap = f", python heap peak {heap_mb:.0f} MB" if trace else ""
     print(f"{label}: {rows} rows in {done - started:.1f}s = {rows / (done - started):,.0f} rows/s "
           f"(read+validate {validated - started:.1f}s, write {done - validated:.1f}s); "
           f"peak RSS so far {rss_mb:.0f} MB{heap}")

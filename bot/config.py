@@ -21,9 +21,23 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_LINE_CREDENTIALS": True,
     "OUTBOX_BATCH": 100,
     "OUTBOX_MAX_ATTEMPTS": 12,
+    # Reminders (local times are Asia/Bangkok, or BOT_TIMEZONE).
+    "MENTOR_DIGEST_TIME": "08:00",
+    "COORDINATOR_DIGEST_TIME": "08:00",
+    "FIRST_VISIT_DAYS": 14,          # first visit due this many days after assignment
+    "DUE_SOON_DAYS": 2,              # the digest also lists visits due this soon
+    "FIRM_OVERDUE_DAYS": 7,          # a firmer line in the mentor's digest
+    "ESCALATE_OVERDUE_DAYS": 14,     # named in the coordinators' digest
+    "CASE_ACK_DAYS": 3,              # an unacknowledged case is raised again (once)
+    "MONTHLY_BROADCAST_DAY": 25,
+    "MONTHLY_BROADCAST_TIME": "09:00",
+    "QUIET_START": "20:00",
+    "QUIET_END": "07:00",
 }
 
-_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS"}
+_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS",
+         "FIRST_VISIT_DAYS", "DUE_SOON_DAYS", "FIRM_OVERDUE_DAYS", "ESCALATE_OVERDUE_DAYS",
+         "CASE_ACK_DAYS", "MONTHLY_BROADCAST_DAY"}
 _FLOATS = {"LINE_HTTP_TIMEOUT"}
 _BOOLS = {"REQUIRE_LINE_CREDENTIALS"}
 

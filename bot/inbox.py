@@ -30,9 +30,9 @@ def record(session: Session, raw_events: list[dict], now: datetime) -> list[int]
     } for raw in raw_events if is_handled(raw)]
     if not rows:
         return []
-    stmt = (insert_ignoring_conflicts(session, WebhookEvent, rows, ["webhook_event_id"])
+    stmt = (insert_ignoring_conflicts(session, WebhookEvent, ["webhook_event_id"])
             .returning(WebhookEvent.id, WebhookEvent.occurred_at))
-    new = session.execute(stmt).all()
+    new = session.execute(stmt, rows).all()
     return [row.id for row in sorted(new, key=lambda r: (r.occurred_at, r.id))]
 
 

@@ -68,6 +68,32 @@ class LineGateway:
             {"to": to, "messages": messages, "notificationDisabled": notification_disabled})
         return self._call(self.api.multicast_with_http_info, request, x_line_retry_key=retry_key)
 
+    # -- reading ---------------------------------------------------------------------------
+    def quota_remaining(self) -> int | None:
+        """Messages left this month (push/multicast count per recipient); None: no limit."""
+        try:
+            quota = self.api.get_message_quota(_request_timeout=self.timeout)
+            if str(getattr(quota.type, "value", quota.type)) != "limited":
+                return None
+            used = self.api.get_message_quota_consumption(_request_timeout=self.timeout)
+        except ApiException as exc:
+            raise _send_error(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SendError(None, type(exc).__name__, retryable=True) from None
+        return max(int(quota.value or 0) - int(used.total_usage or 0), 0)
+
+    def message_content(self, message_id: str) -> tuple[bytes, str]:
+        """A photo (or other content) a user sent: its bytes and content type."""
+        try:
+            response = self.blob.get_message_content_with_http_info(
+                message_id, _request_timeout=self.timeout)
+        except ApiException as exc:
+            raise _send_error(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SendError(None, type(exc).__name__, retryable=True) from None
+        content_type = _header(response.headers, "content-type") or "application/octet-stream"
+        return bytes(response.data), content_type.split(";")[0]
+
     def _call(self, method, *args, **kwargs) -> Sent:
         try:
             response = method(*args, _request_timeout=self.timeout, **kwargs)

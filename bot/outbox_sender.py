@@ -3,18 +3,21 @@
 Rows are claimed with a short lease (``next_attempt_at`` moved forward) in their own
 transaction, so a second sender skips them and a sender that dies mid-send only delays them;
 the retry key makes the repeat harmless (LINE answers 409 for a key it already accepted).
+In quiet hours only urgent rows go, silently. When the month's quota cannot cover everything,
+mentor digests go first and broadcasts are held.
 """
 from __future__ import annotations
 
 import logging
 import random
+import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
-from models import OutboxKind, OutboxMessage, OutboxStatus
+from models import CATEGORY_PRIORITY, OutboxKind, OutboxMessage, OutboxStatus
 
 from .db import Database
 from .line_gateway import LineGateway, SendError
@@ -25,6 +28,11 @@ LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 QUOTA_HOLD = timedelta(hours=6)   # a spent monthly quota is not retried in a loop
+# LINE's per-channel rate limits are 2,000 pushes/s and about 200 multicasts/s; stay under.
+MIN_INTERVAL = {OutboxKind.PUSH: 1 / 1000, OutboxKind.MULTICAST: 1 / 150}
+
+_PRIORITY = case({c.value: p for c, p in CATEGORY_PRIORITY.items()},
+                 value=OutboxMessage.category, else_=1)
 
 
 @dataclass
@@ -33,6 +41,7 @@ class DrainResult:
     retrying: int = 0
     parked: int = 0
     held_for_quota: int = 0
+    held_categories: set = field(default_factory=set)
 
     def __str__(self) -> str:
         return (f"sent {self.sent}, retrying {self.retrying}, parked {self.parked}, "
@@ -47,31 +56,54 @@ def backoff(attempts: int) -> timedelta:
 
 class OutboxSender:
     def __init__(self, db: Database, line: LineGateway, clock: Callable[[], datetime],
-                 batch: int = 100, max_attempts: int = 12):
+                 batch: int = 100, max_attempts: int = 12,
+                 is_quiet: Callable[[datetime], bool] | None = None,
+                 sleep: Callable[[float], None] = _time.sleep):
         self.db, self.line, self.clock = db, line, clock
         self.batch, self.max_attempts = batch, max_attempts
+        self.is_quiet = is_quiet or (lambda _at: False)
+        self._sleep = sleep
+        self._last_call = 0.0
 
     def drain(self, max_batches: int = 50) -> DrainResult:
         """Send what is due now; stop when nothing is due (or after ``max_batches``)."""
         result = DrainResult()
+        remaining = None
+        quota_checked = False
         for _ in range(max_batches):
             rows = self._claim()
             if not rows:
                 break
+            if not quota_checked:
+                remaining, quota_checked = self._quota(), True
             for row in rows:
-                self._send(row, result)
+                cost = len(row.recipients)
+                if remaining is not None and cost > remaining:
+                    self._hold_for_quota(row, result)
+                    continue
+                if self._send(row, result) and remaining is not None:
+                    remaining -= cost
         if result.sent or result.retrying or result.parked or result.held_for_quota:
             log.info("outbox: %s", result)
         return result
 
+    def _quota(self) -> int | None:
+        try:
+            return self.line.quota_remaining()
+        except SendError as err:
+            log.warning("outbox: could not read the message quota (%s); sending anyway", err)
+            return None
+
     def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
+        conditions = [OutboxMessage.status == OutboxStatus.PENDING,
+                      OutboxMessage.next_attempt_at <= now]
+        if self.is_quiet(now):
+            conditions.append(OutboxMessage.urgent.is_(True))
         with self.db.transaction() as session:
             rows = list(session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING,
-                       OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                select(OutboxMessage).where(*conditions)
+                .order_by(_PRIORITY, OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True)))
             if rows:
@@ -80,31 +112,52 @@ class OutboxSender:
                                 .values(next_attempt_at=now + LEASE))
             return rows
 
-    def _send(self, row: OutboxMessage, result: DrainResult) -> None:
+    def _pace(self, kind: OutboxKind) -> None:
+        wait = self._last_call + MIN_INTERVAL[kind] - _time.monotonic()
+        if wait > 0:
+            self._sleep(wait)
+        self._last_call = _time.monotonic()
+
+    def _send(self, row: OutboxMessage, result: DrainResult) -> bool:
         changes: dict = {"attempts": row.attempts + 1}
+        silent = row.notification_disabled or self.is_quiet(self.clock())
+        sent_ok = False
+        self._pace(row.kind)
         try:
             if row.kind is OutboxKind.PUSH:
-                sent = self.line.push(row.recipients[0], row.messages, row.retry_key,
-                                      row.notification_disabled)
+                sent = self.line.push(row.recipients[0], row.messages, row.retry_key, silent)
             else:
-                sent = self.line.multicast(row.recipients, row.messages, row.retry_key,
-                                           row.notification_disabled)
+                sent = self.line.multicast(row.recipients, row.messages, row.retry_key, silent)
         except SendError as err:
             changes.update(self._after_failure(row, err, result))
         else:
             changes.update(status=OutboxStatus.SENT, sent_at=self.clock(),
                            line_request_id=sent.request_id, last_error=None)
             result.sent += 1
+            sent_ok = True
+        self._update(row, changes)
+        return sent_ok
+
+    def _update(self, row: OutboxMessage, changes: dict) -> None:
         with self.db.transaction() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**changes))
+
+    def _hold_for_quota(self, row: OutboxMessage, result: DrainResult) -> None:
+        result.held_for_quota += 1
+        result.held_categories.add(row.category.value)
+        log.warning("outbox %s (%s): not enough monthly quota left; held", row.id, row.category.value)
+        self._update(row, {"next_attempt_at": self.clock() + QUOTA_HOLD,
+                           "last_error": "held: the month's message quota would be exceeded"})
 
     def _after_failure(self, row: OutboxMessage, err: SendError, result: DrainResult) -> dict:
         attempts = row.attempts + 1
         reason = str(err)[:300]
         if err.quota_exhausted:
             result.held_for_quota += 1
+            result.held_categories.add(row.category.value)
             log.warning("outbox %s: monthly message quota is spent; held", row.id)
-            return {"next_attempt_at": self.clock() + QUOTA_HOLD, "last_error": reason}
+            return {"next_attempt_at": self.clock() + QUOTA_HOLD, "last_error": reason,
+                    "attempts": row.attempts}
         if err.retryable and attempts < self.max_attempts:
             result.retrying += 1
             return {"next_attempt_at": self.clock() + backoff(attempts), "last_error": reason}

@@ -16,7 +16,7 @@ from handlers import dispatch
 from handlers.context import Context
 from handlers.conversations.lock import lock_conversation
 from handlers.replies import Outcome, TextReply
-from models import EventStatus, WebhookEvent
+from models import EventStatus, OutboxCategory, WebhookEvent
 
 from . import inbox, outbox, richmenu
 from .events import reply_token, to_incoming
@@ -123,7 +123,8 @@ class EventProcessor:
 
     def _push_instead(self, user_id: str, messages: list[dict]) -> None:
         with self.svc.db.transaction() as session:
-            outbox.enqueue_messages(session, [user_id], messages, self.svc.clock())
+            outbox.enqueue_messages(session, [user_id], messages, self.svc.clock(),
+                                    category=OutboxCategory.REPLY, urgent=True)
 
     def recover_stalled(self, older_than: timedelta = timedelta(minutes=2)) -> int:
         """Give events left pending or half-processed by a dead worker another go."""

@@ -55,7 +55,7 @@ def case_for(session: Session, person: Person, case_id, *, lock: bool = False) -
         return None
     stmt = select(Case).where(Case.id == case_id)
     if lock:
-        stmt = stmt.with_for_update(of=Case)
+        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
     case = session.scalar(stmt)
     if case is None:
         return None

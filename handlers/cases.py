@@ -1,13 +1,24 @@
 """Outside-help cases: raising them, and telling the right people (through the outbox)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
-from models import Case, CaseEvent, CaseStatus, Household, Person
+from models import Case, CaseEvent, CaseStatus, Household, Person, Role
 
 from . import access
 from .context import Context
-from .replies import Cards, Push
+from .registration import _given_name
+from .replies import Button, Cards, Push, TextReply
+
+CLOSED_ALREADY = "เรื่องนี้ปิดแล้วค่ะ"
+# What the mentor who raised a case is told when it moves, and who did it.
+NOTICES: dict[CaseStatus, tuple[str, str]] = {
+    CaseStatus.ACKNOWLEDGED: ("ศจพ.อ. รับเรื่องที่ท่านส่งแล้วค่ะ", "ผู้รับเรื่อง"),
+    CaseStatus.REFERRED: ("ศจพ.อ. ส่งต่อเรื่องที่ท่านส่งถึงหน่วยงานแล้วค่ะ", "ผู้ส่งต่อ"),
+    CaseStatus.CLOSED: ("ศจพ.อ. ปิดเรื่องที่ท่านส่งแล้วค่ะ", "ผู้ปิดเรื่อง"),
+}
 
 
 def raise_case(session: Session, *, household: Household, mentor: Person, dimension: str,
@@ -33,9 +44,121 @@ def alert_coordinators(session: Session, case: Case, ctx: Context) -> Push | Non
     card = case_card(case, ctx, for_coordinator=True)
     return Push(to=tuple(c.line_user_id for c in coordinators),
                 replies=(Cards(alt_text=f"เรื่องใหม่จากพี่เลี้ยง: ด้าน{_dim(case)}", cards=(card,)),),
-                dedupe_key=f"case-new:{case.id}")
+                dedupe_key=f"case-new:{case.id}", urgent=True)
 
 
 def _dim(case: Case) -> str:
     from models.dimensions import dimension_label
     return dimension_label(case.dimension)
+
+
+# -- a coordinator handling a case ---------------------------------------------------------
+def locked(session: Session, person: Person, case_id) -> Case | None:
+    """The case, row-locked until the transaction ends and read as committed now (an earlier
+    read in this session, e.g. by a flow's guard, must not hide another coordinator's change)."""
+    case = access.case_for(session, person, case_id, lock=True)
+    if case is not None:
+        session.refresh(case)
+    return case
+
+
+def holder(case: Case) -> str | None:
+    """'คุณมาลี ศรีเลย': the coordinator who took the case, if any."""
+    if case.acknowledged_by_id is None:
+        return None
+    return f"คุณ{_given_name(case.acknowledged_by.name)}"
+
+
+def blocker(case: Case, coordinator: Person) -> str | None:
+    """Why this coordinator cannot act on the case now (in Thai), or None when they can.
+    A case taken by one coordinator is handled by that coordinator only."""
+    if case.status is CaseStatus.CLOSED:
+        return CLOSED_ALREADY
+    if case.acknowledged_by_id not in (None, coordinator.id):
+        return f"รับเรื่องแล้วโดย {holder(case)} ค่ะ"
+    return None
+
+
+def acknowledge(session: Session, case: Case, coordinator: Person, ctx: Context) -> Push | None:
+    """รับเรื่อง: OPEN -> ACKNOWLEDGED. Returns the notice for the mentor."""
+    _take(session, case, coordinator, ctx)
+    return _notice(case, coordinator, CaseStatus.ACKNOWLEDGED, f"case:{case.id}:ack")
+
+
+def refer(session: Session, case: Case, coordinator: Person, agency: str,
+          ctx: Context) -> Push | None:
+    """ส่งต่อหน่วยงาน (again, to another agency, if need be); takes an open case first."""
+    _take(session, case, coordinator, ctx)
+    case.status, case.referred_agency, case.referred_at = CaseStatus.REFERRED, agency, ctx.now
+    event = _record(session, case, coordinator, CaseStatus.REFERRED, agency, ctx)
+    return _notice(case, coordinator, CaseStatus.REFERRED, f"case:{case.id}:refer:{event.id}",
+                   ("ส่งต่อถึง", agency))
+
+
+def close(session: Session, case: Case, coordinator: Person, outcome: str,
+          ctx: Context) -> Push | None:
+    """ปิดเรื่อง with its outcome; takes an open case first."""
+    _take(session, case, coordinator, ctx)
+    case.status, case.outcome, case.closed_at = CaseStatus.CLOSED, outcome, ctx.now
+    _record(session, case, coordinator, CaseStatus.CLOSED, outcome, ctx)
+    return _notice(case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close",
+                   ("ผล", outcome))
+
+
+def _take(session: Session, case: Case, coordinator: Person, ctx: Context) -> None:
+    if case.status is not CaseStatus.OPEN:
+        return
+    case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, ctx.now
+    case.acknowledged_by_id, case.acknowledged_by = coordinator.id, coordinator
+    _record(session, case, coordinator, CaseStatus.ACKNOWLEDGED, None, ctx)
+
+
+def _record(session: Session, case: Case, actor: Person, action: CaseStatus, note: str | None,
+            ctx: Context) -> CaseEvent:
+    case.updated_at = ctx.now
+    event = CaseEvent(case_id=case.id, actor_id=actor.id, action=action, note=note, at=ctx.now)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _notice(case: Case, coordinator: Person, action: CaseStatus, key: str,
+            extra: tuple[str, str] | None = None) -> Push | None:
+    """What the mentor who raised the case is told (nothing if they have left LINE)."""
+    if not case.mentor.line_user_id:
+        return None
+    headline, actor_word = NOTICES[action]
+    lines = [headline, f"เรื่อง #{case.id}", f"ครัวเรือน: {case.household.head_name}",
+             f"ด้าน: {_dim(case)}", f"{actor_word}: คุณ{_given_name(coordinator.name)}"]
+    if extra:
+        lines.append(f"{extra[0]}: {extra[1]}")
+    follow = Button("เรื่องที่ส่งต่อ", payload={"a": "cmd", "k": "my_cases"},
+                    text="เรื่องที่ส่งต่อ")
+    return Push(to=(case.mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),),
+                dedupe_key=key)
+
+
+# -- lists ---------------------------------------------------------------------------------
+def district_queue(session: Session, coordinator: Person, limit: int) -> tuple[list[Case], int]:
+    """Cases not closed in the coordinator's own district (the rule of access.case_for):
+    open ones first, oldest first. Returns (up to ``limit`` cases, how many in all)."""
+    if coordinator.role is not Role.COORDINATOR:
+        return [], 0
+    where = (Case.province == coordinator.province, Case.district == coordinator.district,
+             Case.status != CaseStatus.CLOSED)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where))
+    shown = session.scalars(
+        select(Case).where(*where).options(selectinload(Case.acknowledged_by))
+        .order_by(sql_case((Case.status == CaseStatus.OPEN, 0), else_=1), Case.created_at, Case.id)
+        .limit(limit)).all()
+    return list(shown), int(total or 0)
+
+
+def raised_by(session: Session, mentor: Person, limit: int) -> tuple[list[Case], int]:
+    """The cases a mentor raised, newest first. Returns (up to ``limit``, how many in all)."""
+    where = (Case.mentor_id == mentor.id,)
+    total = session.scalar(select(func.count()).select_from(Case).where(*where))
+    shown = session.scalars(
+        select(Case).where(*where).options(selectinload(Case.acknowledged_by))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
+    return list(shown), int(total or 0)

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, contains_eager
 from models import Person, RegistrationCode, Role
 
 from .codes import generate_code
+from .roster.bulk import chunks, key_in
 from .roster.cells import CellError, phone as normalise_phone
 from .thai_text import clean
 
 log = logging.getLogger(__name__)
 
 ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงานอำเภอ"}
-CHUNK = 1000
 # A clash needs a fresh draw; several in a row would mean the code space is nearly full.
 MAX_TRIES = 5
 
@@ -79,17 +79,20 @@ def issue_missing_codes(session: Session, person_ids: Iterable[int], now: dateti
     """
     ids = sorted(set(person_ids))
     needing: list[int] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        unregistered = set(session.scalars(
-            select(Person.id).where(Person.id.in_(chunk), *_unregistered())))
+    for chunk in chunks(ids):
+        # Filtered here, not in SQL: before statistics exist (right after a first import),
+        # PostgreSQL answers "line_user_id IS NULL" from the unique index on line_user_id and
+        # scans every person, which took seconds per chunk.
+        unregistered = {pid for pid, line_user, registered in session.execute(
+            select(Person.id, Person.line_user_id, Person.registered_at)
+            .where(key_in(session, Person.id, chunk))) if line_user is None and registered is None}
         holding = set(session.scalars(
             select(RegistrationCode.person_id).where(
-                RegistrationCode.person_id.in_(chunk), *_open(now))))
+                key_in(session, RegistrationCode.person_id, chunk), *_open(now))))
         needing.extend(sorted(unregistered - holding))
     expires = now + timedelta(days=valid_days)
-    for start in range(0, len(needing), CHUNK):
-        _insert_codes(session, needing[start:start + CHUNK], now, expires)
+    for chunk in chunks(needing):
+        _insert_codes(session, list(chunk), now, expires)
     if needing:
         log.info("registration codes issued: %d", len(needing))
     return len(needing)
@@ -119,7 +122,7 @@ def _unused_codes(session: Session, count: int) -> list[str]:
         while len(codes) < count:
             codes.add(generate_code())
         codes -= set(session.scalars(
-            select(RegistrationCode.code).where(RegistrationCode.code.in_(codes))))
+            select(RegistrationCode.code).where(key_in(session, RegistrationCode.code, codes))))
     return list(codes)
 
 
@@ -176,6 +179,6 @@ def reissue_code(session: Session, phone: str, now: datetime,
 
 def _phone(text: str) -> str:
     try:
-        return normalise_phone(text)
+        return normalise_phone(clean(text))
     except CellError as exc:
         raise InviteError(f"phone '{clean(text)}' {exc}") from None

@@ -64,7 +64,9 @@ class Push:
     to: tuple[str, ...]              # LINE user ids
     replies: tuple[Reply, ...]
     dedupe_key: str | None = None    # natural key: the same key is never queued twice
-    silent: bool = False             # no notification sound (quiet hours)
+    silent: bool = False             # no notification sound
+    category: str = "alert"          # digest / alert / broadcast (models.OutboxCategory)
+    urgent: bool = False             # sent (silently) even in quiet hours
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from models import Household, Person, Visit, VisitPhoto, VisitProblem
+from models import (Household, OutboxMessage, OutboxStatus, Person, Visit, VisitPhoto,
+                    VisitProblem)
 
 from . import cases
 from .context import Context
@@ -52,6 +54,7 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
     if draft.photo_message_id:
         session.add(VisitPhoto(visit_id=visit.id, line_message_id=draft.photo_message_id,
                                created_at=ctx.now))
+    _clear_pending_reminders(session, mentor)
     # A visit reported late (or out of order) never moves the record backwards.
     if household.last_visit_on is None or draft.visited_on >= household.last_visit_on:
         household.last_visit_on = draft.visited_on
@@ -67,3 +70,11 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
         if push is not None:
             pushes.append(push)
     return visit, pushes
+
+
+def _clear_pending_reminders(session: Session, mentor: Person) -> None:
+    """A reminder not sent yet may name this household: drop it. The clock's next tick queues
+    a fresh one (same natural key) with only what is still due."""
+    session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.dedupe_key.like(f"reminder:{mentor.id}:%")))

@@ -3,7 +3,7 @@ from .base import Base, UTCDateTime, utcnow
 from .cases import Case, CaseEvent, CaseStatus
 from .conversation import ConversationState
 from .households import Assignment, Household, HouseholdDimension
-from .outbox import OutboxKind, OutboxMessage, OutboxStatus
+from .outbox import CATEGORY_PRIORITY, OutboxCategory, OutboxKind, OutboxMessage, OutboxStatus
 from .people import Person, Role
 from .plans import AppSetting, GoalLevel, HouseholdPlan, ItemStatus, PlanItem, PlanItemStatusChange
 from .reference import JpthIndicator
@@ -12,7 +12,7 @@ from .visits import Visit, VisitPhoto, VisitProblem
 from .webhook_events import EventStatus, WebhookEvent
 
 __all__ = [
-    "AppSetting", "Assignment", "Base", "Case", "CaseEvent", "CaseStatus", "ConversationState",
+    "AppSetting", "Assignment", "CATEGORY_PRIORITY", "OutboxCategory", "Base", "Case", "CaseEvent", "CaseStatus", "ConversationState",
     "EventStatus", "GoalLevel", "Household", "HouseholdDimension", "HouseholdPlan", "ItemStatus",
     "JpthIndicator", "OutboxKind", "OutboxMessage", "OutboxStatus", "Person", "PlanItem",
     "PlanItemStatusChange", "RegistrationAttempt", "RegistrationCode", "Role", "UTCDateTime",

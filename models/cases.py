@@ -43,6 +43,8 @@ class Case(Base):
     referred_agency: Mapped[str | None] = mapped_column(String(300))
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(Text)
+    # Set when an unacknowledged case was raised to the coordinators a second time (once only).
+    reraised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -16,14 +16,28 @@ class OutboxKind(str, enum.Enum):
     MULTICAST = "multicast"
 
 
+def _enum(e):
+    return Enum(e, native_enum=False, length=16, values_callable=lambda x: [m.value for m in x])
+
+
+class OutboxCategory(str, enum.Enum):
+    """What a message is for; decides its place in the queue when the monthly quota is short."""
+
+    DIGEST = "digest"          # a mentor's daily reminder: goes first
+    ALERT = "alert"            # cases and their changes; coordinator digests
+    REPLY = "reply"            # an answer whose reply token had expired
+    BROADCAST = "broadcast"    # programme notices: held first when quota is short
+
+
+# Lower goes first when there is not quota for everything.
+CATEGORY_PRIORITY = {OutboxCategory.DIGEST: 0, OutboxCategory.REPLY: 0,
+                     OutboxCategory.ALERT: 1, OutboxCategory.BROADCAST: 2}
+
+
 class OutboxStatus(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     PARKED = "parked"   # failed for good (4xx) or too often; needs a person to look
-
-
-def _enum(e):
-    return Enum(e, native_enum=False, length=16, values_callable=lambda x: [m.value for m in x])
 
 
 class OutboxMessage(Base):
@@ -34,6 +48,10 @@ class OutboxMessage(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON)
     messages: Mapped[list[dict]] = mapped_column(JSON)
     notification_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[OutboxCategory] = mapped_column(_enum(OutboxCategory),
+                                                     default=OutboxCategory.ALERT)
+    # Urgent messages are not held in quiet hours: they go out silently instead.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Sent as X-Line-Retry-Key on every attempt: LINE delivers a key at most once in 24 hours.
     retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()), unique=True)
     # Optional natural key (recipient, kind, day...) so a job run twice queues nothing twice.

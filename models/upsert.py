@@ -8,7 +8,11 @@ from sqlalchemy.orm import Session
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
-def insert_ignoring_conflicts(session: Session, model, rows: list[dict] | dict, conflict: list[str]):
-    """A statement that inserts ``rows`` and silently skips those clashing on ``conflict``."""
-    insert = _INSERTS[session.get_bind().dialect.name]
-    return insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict)
+def insert_ignoring_conflicts(session: Session, model, conflict: list[str]):
+    """A statement that skips rows clashing on ``conflict``.
+
+    Execute it with the rows as parameters (``session.execute(stmt, rows)``): the statement
+    then compiles once and is cached, and SQLAlchemy batches the rows ("insertmanyvalues").
+    """
+    return _INSERTS[session.get_bind().dialect.name](model).on_conflict_do_nothing(
+        index_elements=conflict)

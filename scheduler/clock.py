@@ -19,8 +19,11 @@ def build_scheduler(svc: Services) -> BlockingScheduler:
     # missed while the process was down collapse into one.
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
     scheduler.add_job(jobs.drain_outbox, "interval", seconds=5, args=[svc], id="outbox", **common)
+    scheduler.add_job(jobs.tick, "interval", minutes=1, args=[svc], id="reminders", **common)
     scheduler.add_job(jobs.recover_events, "interval", minutes=1, args=[svc], id="recover-events",
                       **common)
+    scheduler.add_job(jobs.fetch_visit_photos, "interval", minutes=1, args=[svc],
+                      id="fetch-visit-photos", **common)
     scheduler.add_job(jobs.purge_webhook_events, "cron", hour=3, minute=15, args=[svc],
                       id="purge-webhook-events", **common)
     return scheduler

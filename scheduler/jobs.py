@@ -4,12 +4,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bot.outbox_sender import OutboxSender
 from bot.processing import EventProcessor
 from bot.services import Services
-from models import EventStatus, WebhookEvent
+from bot.line_gateway import SendError
+from models import EventStatus, VisitPhoto, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,17 @@ EVENT_RETENTION = timedelta(days=7)
 
 
 def drain_outbox(svc: Services):
+    from .policy import Policy
     sender = OutboxSender(svc.db, svc.line, svc.clock, batch=int(svc.config["OUTBOX_BATCH"]),
-                          max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]))
+                          max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
+                          is_quiet=Policy.from_config(svc.config).is_quiet)
     return sender.drain()
+
+
+def tick(svc: Services):
+    """Reminders, digests, re-raises and broadcasts that are due now (then the outbox)."""
+    from .tick import run_tick
+    return run_tick(svc, svc.clock())
 
 
 def recover_events(svc: Services) -> int:
@@ -37,3 +46,36 @@ def purge_webhook_events(svc: Services) -> int:
             WebhookEvent.received_at < cutoff,
             WebhookEvent.status.in_([EventStatus.DONE, EventStatus.FAILED])))
     return result.rowcount or 0
+
+
+PHOTO_BATCH = 20
+PHOTO_MAX_ATTEMPTS = 5
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+def fetch_visit_photos(svc: Services) -> int:
+    """Copy visit photos from LINE while LINE still has them (it keeps content for a while)."""
+    with svc.db.transaction() as session:
+        pending = session.execute(
+            select(VisitPhoto.id, VisitPhoto.line_message_id)
+            .where(VisitPhoto.fetched_at.is_(None), VisitPhoto.fetch_attempts < PHOTO_MAX_ATTEMPTS)
+            .order_by(VisitPhoto.id).limit(PHOTO_BATCH)).all()
+    fetched = 0
+    for photo_id, message_id in pending:
+        changes: dict = {}
+        try:
+            data, content_type = svc.line.message_content(message_id)
+        except SendError as err:
+            log.warning("visit photo %s: fetch failed (%s)", photo_id, err.status or "transport")
+        else:
+            if len(data) <= PHOTO_MAX_BYTES:
+                changes = {"data": data, "content_type": content_type, "fetched_at": svc.clock()}
+                fetched += 1
+            else:
+                log.warning("visit photo %s: %d bytes, too large; not kept", photo_id, len(data))
+        with svc.db.transaction() as session:
+            photo = session.get(VisitPhoto, photo_id)
+            photo.fetch_attempts += 1
+            for key, value in changes.items():
+                setattr(photo, key, value)
+    return fetched

@@ -45,7 +45,7 @@ def browser():
 def demo(tmp_path):
     from bot.demo.server import DemoServer
     server = DemoServer(host="127.0.0.1", port=0, instance_path=str(tmp_path / "instance"),
-                        fresh=True).start().start_thread()
+                        fresh=True).start()
     yield server
     fake = server.fake
     server.shutdown()
@@ -102,6 +102,10 @@ def test_mentor_registers_with_the_code_from_the_people_list(page, demo, tmp_pat
         timeout=BOT_TIMEOUT_MS)
     assert page.locator(f'.person[data-user-id="{user_id}"] .code').count() == 0
     assert page.locator("#banner").is_hidden()
+    # Registration linked the mentor's rich menu (deployed to the stand-in when the demo started).
+    assert demo.rich_menu_error is None
+    page.locator("#rich-menu .rm-area").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    assert page.locator("#rich-menu img").count() == 1
     # What the page showed is what the bot sent to that user through the stand-in.
     sent = demo.fake.sent_messages(user_id)
     assert any(_given_name(name) in (m.get("text") or "") for m in sent)
@@ -142,7 +146,8 @@ def test_wrong_input_kinds_reach_the_bot(page, demo):
 
 def test_signature_fallback_matches_line_test_vector(page):
     # The pure-JS HMAC is used when crypto.subtle is missing (page opened over http from a LAN).
-    got = page.evaluate("() => window.mentorbotDemo.hmacFallback('channel_secret', 'bodybodybodybody')")
+    got = page.evaluate(
+        "() => window.mentorbotDemo.hmacFallback('channel_secret', 'bodybodybodybody')")
     assert got == "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k="
 
 
@@ -151,12 +156,14 @@ FLEX = {
     "contents": {"type": "carousel", "contents": [{
         "type": "bubble",
         "header": {"type": "box", "layout": "vertical", "contents": [
-            {"type": "text", "text": "นางสมศรี ใจดี", "weight": "bold", "size": "lg", "wrap": True}]},
+            {"type": "text", "text": "นางสมศรี ใจดี", "weight": "bold", "size": "lg",
+             "wrap": True}]},
         "hero": {"type": "image", "url": "http://127.0.0.1:9/none.png", "size": "full",
                  "aspectRatio": "20:13"},
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
             {"type": "box", "layout": "baseline", "contents": [
-                {"type": "text", "text": "เยี่ยมครั้งล่าสุด", "color": "#888888", "size": "sm", "flex": 2},
+                {"type": "text", "text": "เยี่ยมครั้งล่าสุด", "color": "#888888", "size": "sm",
+                 "flex": 2},
                 {"type": "text", "text": "7 พ.ค. 2569", "size": "sm", "flex": 3}]},
             {"type": "separator", "margin": "md"},
             {"type": "spacer", "size": "md"},
@@ -192,6 +199,8 @@ def test_cards_quick_replies_and_date_picker(page, demo):
         page.locator(".fx-button", has_text="รายงานการเยี่ยม").click()
     assert response.value.status == 200
     assert page.locator(".msg.me .bubble").last.inner_text() == "รายงานการเยี่ยม"
+    # A stranger's tap gets the how-to-register text; wait for it so it doesn't land in between.
+    page.locator(".msg.bot").filter(has_text="รหัสลงทะเบียน").first.wait_for(timeout=BOT_TIMEOUT_MS)
 
     # Quick replies belong to the newest message only (as in LINE).
     page.evaluate("(m) => window.mentorbotDemo.show(m)", FLEX)
@@ -208,3 +217,77 @@ def test_cards_quick_replies_and_date_picker(page, demo):
     assert event["type"] == "postback"
     assert event["postback"] == {"data": "d", "params": {"date": "2026-05-07"}}
     assert page.locator(".msg.system").last.inner_text() == "📅 เลือกวันที่ 7 พ.ค. 2569"
+
+
+def test_push_to_someone_else_shows_as_unread(page, demo):
+    """Pushes go through the outbox and the demo's clock, like production's clock process."""
+    from bot.outbox import enqueue_messages
+    from bot.services import services
+
+    page.locator('.person[data-role="stranger"]').click()
+    coordinator = page.locator('.person[data-role="coordinator"]').first
+    user_id = coordinator.get_attribute("data-user-id")
+    svc = services(demo.app)
+    with svc.db.transaction() as session:
+        enqueue_messages(session, [user_id],
+                         [{"type": "text", "text": "มีเรื่องขอความช่วยเหลือใหม่ 1 เรื่อง"}],
+                         svc.clock())
+    unread = page.locator(f'.person[data-user-id="{user_id}"] .badge.unread')
+    unread.wait_for(timeout=BOT_TIMEOUT_MS)
+    coordinator.click()
+    message = page.locator(".msg.bot").filter(has_text="มีเรื่องขอความช่วยเหลือใหม่")
+    message.wait_for(timeout=BOT_TIMEOUT_MS)
+    assert "push" in message.locator(".time").inner_text()
+    assert unread.count() == 0
+
+
+def test_red_banner_when_line_would_refuse_a_call(page, demo):
+    """A call the stand-in finds against LINE's spec shows as a red banner on the page."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    stranger = page.locator('.person[data-role="stranger"]')
+    stranger.click()
+    user_id = stranger.get_attribute("data-user-id")
+    assert _send(page, "สวัสดี") == 200
+    page.locator(".msg.bot").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    assert page.locator("#banner").is_hidden()
+
+    # A push LINE would refuse (a text message without its text), sent as the bot would.
+    bad = urllib.request.Request(
+        f"{demo.base_url}/_line/v2/bot/message/push", method="POST",
+        data=json.dumps({"to": user_id, "messages": [{"type": "text"}]}).encode(),
+        headers={"Content-Type": "application/json",
+                 "Authorization": f"Bearer {demo.app.config['LINE_CHANNEL_ACCESS_TOKEN']}"})
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(bad, timeout=5)
+        assert refused.value.code == 400
+        banner = page.locator("#banner")
+        banner.wait_for(state="visible", timeout=BOT_TIMEOUT_MS)
+        assert "/v2/bot/message/push" in banner.inner_text()
+        page.click("#banner-close")
+        assert banner.is_hidden()
+    finally:
+        demo.fake.clear()   # the violation was made on purpose
+
+
+def test_restart_keeps_people_and_codes(tmp_path):
+    """Without --fresh the demo database is kept; the new stand-in gets fresh rich menus."""
+    from bot.demo.server import DemoServer
+
+    instance = str(tmp_path / "instance")
+    first = DemoServer(port=0, instance_path=instance, fresh=True).start()
+    try:
+        people = first.load_report.roster.mentors_created
+        assert people and first.load_report.coordinators_created
+    finally:
+        first.shutdown()
+    again = DemoServer(port=0, instance_path=instance).start()
+    try:
+        assert again.load_report.roster is None            # nothing imported twice
+        assert again.rich_menu_error is None
+        assert again.fake.violations() == []                # no deletes of the old run's menus
+    finally:
+        again.shutdown()

@@ -108,12 +108,55 @@ def test_spent_monthly_quota_is_held_not_hammered(db, renderer, clock, sender, f
     queue(db, renderer, clock, Push(to=(USER,), replies=(TextReply("เตือน"),)))
     fake_line.set_quota(limit=10, used=10)
     assert sender.drain().held_for_quota == 1
+    assert fake_line.calls("push") == []                  # the quota was read first: no try
     clock.advance(minutes=30)
     assert sender.drain().held_for_quota == 0             # not tried again half an hour later
-    assert len(fake_line.calls("push")) == 1
     fake_line.set_quota(limit=None)
     clock.advance(hours=7)
     assert sender.drain().sent == 1
+
+
+def test_a_429_monthly_limit_answer_is_held_not_retried_in_a_loop(db, renderer, clock, sender,
+                                                                  fake_line):
+    queue(db, renderer, clock, Push(to=(USER,), replies=(TextReply("เตือน"),)))
+    fake_line.fail_next(1, status=429, endpoint="push")   # LINE's "monthly limit" body
+    result = sender.drain()
+    assert result.held_for_quota == 1 and result.retrying == 0
+    clock.advance(hours=1)
+    assert sender.drain().sent == 0
+    assert len(fake_line.calls("push")) == 1
+    clock.advance(hours=6)
+    assert sender.drain().sent == 1
+
+
+def test_digests_go_first_and_broadcasts_wait_when_quota_is_short(db, renderer, clock, sender,
+                                                                  fake_line):
+    many = tuple(f"U{n:032x}" for n in range(1, 4))
+    queue(db, renderer, clock, Push(to=many, replies=(TextReply("ประกาศ"),), category="broadcast"))
+    queue(db, renderer, clock, Push(to=(USER,), replies=(TextReply("สรุปงานวันนี้"),),
+                                    category="digest"))
+    fake_line.set_quota(limit=100, used=98)               # room for 2 recipients
+    result = sender.drain()
+    assert result.sent == 1 and result.held_categories == {"broadcast"}
+    assert [m["text"] for m in fake_line.sent_messages(USER)] == ["สรุปงานวันนี้"]
+    assert fake_line.calls("multicast") == []
+
+
+def test_quiet_hours_hold_ordinary_messages_and_send_urgent_ones_silently(app, db, renderer,
+                                                                          clock, fake_line):
+    from scheduler.policy import Policy
+    svc = services(app)
+    quiet = Policy.from_config(svc.config).is_quiet
+    sender = OutboxSender(svc.db, svc.line, clock, is_quiet=quiet)
+    clock.now = clock.now.replace(hour=14)                # 21:00 in Bangkok
+    queue(db, renderer, clock, Push(to=(USER,), replies=(TextReply("ปกติ"),)))
+    queue(db, renderer, clock, Push(to=(USER,), replies=(TextReply("ด่วน"),), urgent=True))
+    assert sender.drain().sent == 1
+    [call] = fake_line.calls("push")
+    assert call.json["messages"][0]["text"] == "ด่วน" and call.json["notificationDisabled"] is True
+    clock.advance(hours=10)                               # 07:00 next morning
+    assert sender.drain().sent == 1
+    assert fake_line.calls("push")[-1].json["messages"][0]["text"] == "ปกติ"
 
 
 def test_a_message_line_refuses_is_parked_with_its_reason(db, renderer, clock, sender, fake_line,

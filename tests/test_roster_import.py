@@ -1,4 +1,4 @@
-"""`mentorbot import roster`: reading, validating and applying a district roster (both databases)."""
+"""`mentorbot import roster`: reading, validating and applying a district roster (both DBs)."""
 from __future__ import annotations
 
 import logging
@@ -95,9 +95,9 @@ def test_reimport_is_idempotent(runner, db, tmp_path):
 
 def test_changed_mentor_ends_the_old_assignment(runner, db, tmp_path, clock):
     assert import_roster(runner, write_roster(tmp_path, SAMPLE_CSV)).exit_code == 0
+    old_mentor = "นายวิชัย ทองดี,นักวิชาการพัฒนาชุมชน,สำนักงานพัฒนาชุมชนอำเภอเมืองเลย,0810000001"
     changed = (SAMPLE_CSV
-               .replace("นายวิชัย ทองดี,นักวิชาการพัฒนาชุมชน,สำนักงานพัฒนาชุมชนอำเภอเมืองเลย,0810000001",
-                        "นางใหม่ ทดลอง,ครู,โรงเรียนบ้านนาโป่ง,0810000099")
+               .replace(old_mentor, "นางใหม่ ทดลอง,ครู,โรงเรียนบ้านนาโป่ง,0810000099")
                .replace("เลย,2,income|living,", "เลย,3,living,"))
     clock.advance(days=1)
     result = import_roster(runner, write_roster(tmp_path, changed, "changed.csv"))
@@ -179,7 +179,8 @@ def test_bad_rows_change_nothing_and_every_one_is_listed(runner, db, tmp_path):
         "line 5: mentor_phone '12345' is not a phone number",
         "line 6: mentor_name is empty",
         "line 7: house_id '42010000011' is also on line 2",
-        "line 8: mentor_phone '0810000001' belongs to 'นายอื่น ๆ' here but to 'นายวิชัย ทองดี' on line 2",
+        "line 8: mentor_phone '0810000001' belongs to 'นายอื่น ๆ' here "
+        "but to 'นายวิชัย ทองดี' on line 2",
     ]
     for message in expected:
         assert message in result.stderr

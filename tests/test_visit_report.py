@@ -223,3 +223,64 @@ def test_a_mentor_cannot_report_on_someone_elses_household(mentor, db, clock, ap
     action = codec.action(Button("x", payload={"a": "visit", "h": theirs_id}))
     mentor._send(__import__("tests.line_events", fromlist=["x"]).postback_event(MENTOR, action["data"]))
     assert "ไม่พบครัวเรือนนี้ในความดูแลของท่าน" in mentor.text
+
+
+def test_the_visit_photo_is_copied_from_line_by_the_clock(mentor, db, fake_line, app):
+    from bot.services import services
+    from scheduler.jobs import fetch_visit_photos
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap("วันนี้")
+    mentor.tap("ข้ามทั้ง 4 ท")
+    mentor.tap("ไม่พบปัญหาใหม่")
+    mentor.image()
+    mentor.tap("6 มิ.ย. 2569")
+    mentor.tap("ยืนยัน")
+    with db.transaction() as s:
+        message_id = s.scalar(select(VisitPhoto.line_message_id))
+    fake_line.set_message_content(message_id, b"\xff\xd8jpeg-bytes", "image/jpeg")
+    assert fetch_visit_photos(services(app)) == 1
+    assert fetch_visit_photos(services(app)) == 0          # done once
+    with db.transaction() as s:
+        photo = s.scalar(select(VisitPhoto))
+        assert photo.data == b"\xff\xd8jpeg-bytes" and photo.content_type == "image/jpeg"
+
+
+def test_two_quick_taps_of_one_button_move_the_conversation_once(app, mentor, db, fake_line):
+    """Two workers get the same person's double tap at once: the per-user lock orders them,
+    and the second tap is recognised as stale."""
+    import threading
+
+    from bot import create_app
+    from bot.services import services
+    from .conftest import LineChannel
+    from .line_events import postback_event
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    today = mentor.find("วันนี้")
+    before = len(fake_line.sent_messages(MENTOR))
+    second = create_app({**{k: app.config[k] for k in (
+        "DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
+        "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")}, "TESTING": True})
+    barrier = threading.Barrier(2)
+
+    def tap(worker):
+        channel = LineChannel(worker.test_client(), fake_line)
+        event = postback_event(MENTOR, today["data"])
+        barrier.wait()
+        assert channel.post(event).status_code == 200
+
+    threads = [threading.Thread(target=tap, args=(w,)) for w in (app, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    services(second).db.dispose()
+    # One tap moved on (the ทัศนคติ question); the other got the stale note and the same
+    # current question again.
+    answers = [m.get("text", "") for m in fake_line.sent_messages(MENTOR)[before:]]
+    assert len(answers) == 3
+    assert sum("ปุ่มนี้มาจากข้อความก่อนหน้า" in a for a in answers) == 1
+    assert sum("ทัศนคติ" in a for a in answers) == 2
+    from models import ConversationState
+    with db.transaction() as s:
+        state = s.get(ConversationState, MENTOR)
+        assert state.step == "t_attitude" and state.data["date"] == "2026-05-07"

@@ -1,6 +1,8 @@
 """`mentorbot demo`: the bot with no LINE channel, and a local page that plays LINE."""
 from __future__ import annotations
 
+import logging
+
 import click
 from flask.cli import AppGroup
 
@@ -22,18 +24,21 @@ def demo(port: int, host: str, fresh: bool) -> None:
     """
     # The `mentorbot` CLI has built its own app (with the ordinary settings) to find this
     # command; the demo builds another one, with the demo's database and channel.
-    from ..demo.server import DemoServer
+    from ..demo.server import DemoServer, ListenError
 
+    # Migrations log a line per step; the newcomer needs the URL, not Alembic's plugin list.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     server = DemoServer(host=host, port=port, fresh=fresh)
     try:
         server.start()
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc}); try --port 5001") from None
+    except ListenError as exc:
+        raise click.ClickException(f"{exc}; try another --port") from None
     report = server.load_report
     click.echo(f"demo database: {server.db_path}" + (" (new)" if report and report.roster else ""))
     if report and report.coordinators_created:
         click.echo("demo coordinators for: " + ", ".join(report.coordinators_created))
+    if server.rich_menu_error:
+        click.echo(f"rich menus: not deployed ({server.rich_menu_error}); the chat works without")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.secho("warning: the page gives its channel secret to anyone who can reach "
                     f"{host}:{server.bound_port}; it is a throw-away secret, but this is a demo.",
@@ -42,7 +47,7 @@ def demo(port: int, host: str, fresh: bool) -> None:
     click.secho(f"  mentorbot demo: open {server.page_url}", bold=True)
     click.echo("  (Ctrl+C to stop)")
     click.echo("")
-    server.serve_forever()
+    server.wait()
 
 
 commands = [demo]

@@ -4,10 +4,12 @@ These commands print names on purpose: the operator gives each person their code
 """
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Callable
+from datetime import datetime, tzinfo
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from handlers.codes import display_code
 from handlers.invites import (ROLE_LABELS, InviteError, create_coordinator, open_codes,
@@ -59,12 +61,12 @@ def reissue(phone: str) -> None:
     _issue(lambda session, now, days: reissue_code(session, phone, now, days))
 
 
-def _issue(action) -> None:
+def _issue(action: Callable[[Session, datetime, int], RegistrationCode]) -> None:
     svc = services()
     try:
         with svc.db.transaction() as session:
-            line = code_line(action(session, svc.clock(), int(svc.config["REGISTRATION_CODE_DAYS"])),
-                             svc.tz)
+            code = action(session, svc.clock(), int(svc.config["REGISTRATION_CODE_DAYS"]))
+            line = code_line(code, svc.tz)
     except InviteError as exc:
         click.echo(f"error: {exc}", err=True)
         click.get_current_context().exit(1)

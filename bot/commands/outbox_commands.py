@@ -1,4 +1,4 @@
-"""`mentorbot outbox status|drain` and `mentorbot scheduler run`."""
+"""`mentorbot outbox status|drain`."""
 from __future__ import annotations
 
 import click
@@ -7,11 +7,9 @@ from sqlalchemy import func, select
 
 from models import OutboxMessage, OutboxStatus
 
-from ..config import check_line_credentials
 from ..services import services
 
 outbox_group = AppGroup("outbox", help="Messages waiting to be pushed to LINE.")
-scheduler_group = AppGroup("scheduler", help="The clock process.")
 
 
 @outbox_group.command("status")
@@ -44,13 +42,4 @@ def drain() -> None:
     click.echo(str(drain_outbox(services())))
 
 
-@scheduler_group.command("run")
-def run() -> None:
-    """Run the clock process (outbox sender, recovery and clean-up jobs) until stopped."""
-    from scheduler.clock import run as run_clock
-    svc = services()
-    check_line_credentials(svc.config)   # the clock pushes messages: it needs the channel
-    run_clock(svc)
-
-
-commands = [outbox_group, scheduler_group]
+commands = [outbox_group]

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 LINE_PREFIX = "/_line"
 # Polled several times a second by the page: not worth a log line each.
 _QUIET_PREFIXES = (LINE_PREFIX + "/_fake/", "/demo/api/people", "/demo/api/richmenu",
+                   "/demo/api/requests",
                    "/demo/static/")
 
 
@@ -40,6 +41,10 @@ class _QuietRequestHandler(WSGIRequestHandler):
 def _not_ready(environ, start_response):
     start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
     return [b"the demo is starting"]
+
+
+class ListenError(RuntimeError):
+    """The address is taken or not ours to listen on."""
 
 
 def new_user_id() -> str:
@@ -62,26 +67,29 @@ def demo_config(database_url: str, base_url: str, **overrides: Any) -> dict[str,
 
 @dataclass
 class DemoServer:
-    """``start()`` builds everything and binds the port; ``serve_forever()`` or ``start_thread()``."""
+    """``start()`` builds everything and serves in a background thread; ``wait()`` blocks until
+    Ctrl+C (the command), ``shutdown()`` stops it all (tests)."""
 
     host: str = "127.0.0.1"
     port: int = 5000               # 0: any free port (tests)
     instance_path: str | None = None
     fresh: bool = False
     config: dict[str, Any] = field(default_factory=dict)   # extra app settings (tests)
+    rich_menus: bool = True        # deploy the bot's rich menus to the stand-in on start
 
     app: Any = None
     fake: Any = None
     server: BaseWSGIServer | None = None
     db_path: Path | None = None
     load_report: setup.LoadReport | None = None
+    rich_menu_error: str | None = None
     clock: Any = None              # the demo's clock: outbox sender and event recovery
     _thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         """Where this process reaches itself (0.0.0.0 / :: are not addresses to connect to)."""
-        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(self.host, self.host)
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"http://{host}:{self.bound_port}"
@@ -102,38 +110,49 @@ class DemoServer:
         self.db_path = setup.database_path(self.instance_path)
         database_url = setup.prepare_database(self.db_path, fresh=self.fresh)
         # Bind first: with port 0 the URL the bot must call is known only afterwards.
-        self.server = make_server(self.host, self.port, _not_ready, threaded=True,
-                                  request_handler=_QuietRequestHandler)
-        config = demo_config(database_url, self.base_url, **self.config)
-        self.fake = FakeLineApi(access_token=config["LINE_CHANNEL_ACCESS_TOKEN"])
-        self.app = create_app(config)
-        if self.instance_path:
-            self.app.instance_path = str(self.instance_path)
-        context = views.DemoContext(fake=self.fake, channel_secret=config["LINE_CHANNEL_SECRET"],
-                                    destination=new_user_id(), run_id=secrets.token_hex(8),
-                                    line_prefix=LINE_PREFIX)
-        views.init_app(self.app, context)
-        svc = services(self.app)
-        self.load_report = setup.load_sample(
-            svc.db, svc.clock(), code_days=int(self.app.config["REGISTRATION_CODE_DAYS"]))
-        self.server.app = DispatcherMiddleware(self.app, {LINE_PREFIX: self.fake.wsgi_app})
-        self.clock = _start_clock(svc)
-        return self
-
-    def serve_forever(self) -> None:
-        assert self.server is not None, "start() first"
         try:
-            self.server.serve_forever()
-        finally:
-            self.close()
-
-    def start_thread(self) -> "DemoServer":
-        """Serve in a daemon thread (tests); ``shutdown()`` stops it."""
-        assert self.server is not None, "start() first"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="mentorbot-demo",
-                                        daemon=True)
-        self._thread.start()
+            self.server = make_server(self.host, self.port, _not_ready, threaded=True,
+                                      request_handler=_QuietRequestHandler)
+        except OSError as exc:
+            raise ListenError(f"cannot listen on {self.host}:{self.port} "
+                              f"({exc.strerror or exc})") from exc
+        try:
+            config = demo_config(database_url, self.base_url, **self.config)
+            self.fake = FakeLineApi(access_token=config["LINE_CHANNEL_ACCESS_TOKEN"])
+            self.app = create_app(config)
+            if self.instance_path:
+                self.app.instance_path = str(self.instance_path)
+            context = views.DemoContext(
+                fake=self.fake, channel_secret=config["LINE_CHANNEL_SECRET"],
+                destination=new_user_id(), run_id=secrets.token_hex(8), line_prefix=LINE_PREFIX)
+            views.init_app(self.app, context)
+            svc = services(self.app)
+            self.load_report = setup.load_sample(
+                svc.db, svc.clock(), code_days=int(self.app.config["REGISTRATION_CODE_DAYS"]))
+            self.server.app = DispatcherMiddleware(self.app, {LINE_PREFIX: self.fake.wsgi_app})
+            self._thread = threading.Thread(target=self.server.serve_forever,
+                                            kwargs={"poll_interval": 0.1},
+                                            name="mentorbot-demo", daemon=True)
+            self._thread.start()
+            self.clock = _start_clock(svc)
+            if self.rich_menus:
+                # Through the stand-in, which is served by the thread just started; the menus'
+                # postbacks are signed with this run's secret, so every run deploys afresh.
+                self.rich_menu_error = _deploy_rich_menus(svc)
+        except BaseException:
+            self.shutdown()
+            raise
         return self
+
+    def wait(self) -> None:
+        """Block until Ctrl+C (or SIGTERM turned into KeyboardInterrupt), then shut down."""
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()
 
     def shutdown(self) -> None:
         if self.app is not None:
@@ -158,6 +177,7 @@ class DemoServer:
             self.clock = None
         if self.server is not None:
             self.server.server_close()
+            self.server = None
         if self.app is not None:
             svc = services(self.app)
             if svc.processor is not None and hasattr(svc.processor, "shutdown"):
@@ -165,6 +185,28 @@ class DemoServer:
             svc.line.close()
             svc.db.dispose()
             self.app = None
+
+
+def _deploy_rich_menus(svc) -> str | None:
+    """``mentorbot richmenu deploy``, against the stand-in. Returns why it failed, or None."""
+    try:
+        from .. import richmenu
+    except ImportError as exc:      # the module is optional for the demo
+        return f"rich menus unavailable ({exc})"
+    try:
+        # Menus stored by an earlier run live in a stand-in that is gone: forget them rather
+        # than have the deploy try to delete them there.
+        from sqlalchemy import delete
+
+        from models import AppSetting
+        with svc.db.transaction() as session:
+            session.execute(delete(AppSetting)
+                            .where(AppSetting.key.startswith(richmenu.KEY_PREFIX)))
+        richmenu.deploy(svc, say=log.debug)
+    except Exception as exc:  # noqa: BLE001 - the chat works without a rich menu
+        log.warning("demo: rich menus not deployed: %s", exc)
+        return str(exc)
+    return None
 
 
 def _start_clock(svc):

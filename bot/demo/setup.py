@@ -14,7 +14,13 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import Assignment, Person, RegistrationCode, Role
+from handlers.codes import display_code
+from handlers.invites import ROLE_LABELS as _ROLE_LABELS
+from handlers.invites import create_coordinator, issue_missing_codes, open_codes
+from handlers.roster.apply import ImportSummary, apply_roster
+from handlers.roster.reader import read_roster
+from handlers.roster.validate import validate_roster
+from models import Assignment, Person, Role
 
 from .. import migrate
 from ..db import Database
@@ -23,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_ROSTER = Path(__file__).with_name("roster_sample.csv")
 DB_FILENAME = "demo.db"
-ROLE_LABELS = {Role.MENTOR.value: "พี่เลี้ยง", Role.COORDINATOR.value: "ผู้ประสานงานอำเภอ"}
+ROLE_LABELS = {role.value: label for role, label in _ROLE_LABELS.items()}
 # A made-up coordinator per district of the sample (names are synthetic, like the roster's).
 _COORDINATOR_NAMES = ["นางสาวสุดารัตน์ ประสานดี", "นายกิตติพงษ์ ช่วยเหลือ",
                       "นางมาลัย ดูแลดี", "นายธนากร ใจงาม", "นางสาวอรุณี พัฒนากิจ"]
@@ -55,7 +61,7 @@ def prepare_database(path: Path, fresh: bool = False) -> str:
 
 @dataclass
 class LoadReport:
-    roster: object | None            # the roster import's own summary, None if already loaded
+    roster: ImportSummary | None     # the roster import's own summary, None if already loaded
     coordinators_created: list[str]  # districts that got a new demo coordinator
 
 
@@ -63,49 +69,36 @@ def load_sample(db: Database, now: datetime, code_days: int = 14,
                 roster_path: Path = SAMPLE_ROSTER) -> LoadReport:
     """Import the sample roster and give each of its districts a demo coordinator.
 
-    Idempotent: a database that already has people is left as it is (restarting the demo keeps
-    who registered and what they reported; ``--fresh`` starts over).
+    A database that already has people keeps them (restarting the demo keeps who registered and
+    what they reported; ``--fresh`` starts over); only codes that expired meanwhile are renewed.
+    All in one transaction: a failed load leaves an empty database to try again with.
     """
+    roster = validate_roster(read_roster(roster_path))
     with db.transaction() as session:
-        already = session.scalar(select(func.count()).select_from(Person)) or 0
-    if already:
-        return LoadReport(roster=None, coordinators_created=[])
-    summary = _import_roster(db, roster_path, now, code_days)
-    created = _create_coordinators(db, now, code_days)
+        if session.scalar(select(func.count()).select_from(Person)):
+            issue_missing_codes(session, session.scalars(select(Person.id)).all(), now, code_days)
+            return LoadReport(roster=None, coordinators_created=[])
+        # The same path as `mentorbot import roster FILE` (which also issues mentors' codes).
+        summary = apply_roster(session, roster, now, code_days)
+        created = _create_coordinators(session, now, code_days)
+    log.info("demo: sample roster imported (%d rows), %d demo coordinators",
+             summary.rows, len(created))
     return LoadReport(roster=summary, coordinators_created=created)
 
 
-def _import_roster(db: Database, roster_path: Path, now: datetime, code_days: int):
-    # The same path as `mentorbot import roster FILE`: read, validate every row, apply in one
-    # transaction (which also issues the mentors' registration codes).
-    from handlers.roster.apply import apply_roster
-    from handlers.roster.reader import read_roster
-    from handlers.roster.validate import validate_roster
-
-    roster = validate_roster(read_roster(roster_path))
-    with db.transaction() as session:
-        summary = apply_roster(session, roster, now, code_days)
-    log.info("demo: sample roster imported (%d rows)", summary.rows)
-    return summary
-
-
-def _create_coordinators(db: Database, now: datetime, code_days: int) -> list[str]:
+def _create_coordinators(session, now: datetime, code_days: int) -> list[str]:
     """One made-up coordinator (ผู้ประสานงาน ศจพ.อ.) per district that has mentors."""
-    from handlers.invites import create_coordinator
-
     created = []
-    with db.transaction() as session:
-        areas = session.execute(
-            select(Person.province, Person.district).where(Person.role == Role.MENTOR)
-            .distinct().order_by(Person.province, Person.district)).all()
-        for index, (province, district) in enumerate(areas):
-            name = _COORDINATOR_NAMES[index % len(_COORDINATOR_NAMES)]
-            phone = f"08990000{index + 1:02d}"
-            code = create_coordinator(session, name, district, province, phone, now, code_days)
-            code.person.position = _COORDINATOR_POSITION
-            code.person.agency = f"สำนักงานพัฒนาชุมชนอำเภอ{district}"
-            created.append(district)
-    log.info("demo: %d demo coordinators created", len(created))
+    areas = session.execute(
+        select(Person.province, Person.district).where(Person.role == Role.MENTOR)
+        .distinct().order_by(Person.province, Person.district)).all()
+    for index, (province, district) in enumerate(areas):
+        name = _COORDINATOR_NAMES[index % len(_COORDINATOR_NAMES)]
+        code = create_coordinator(session, name, district, province, f"08990000{index + 1:02d}",
+                                  now, code_days)
+        code.person.position = _COORDINATOR_POSITION
+        code.person.agency = f"สำนักงานพัฒนาชุมชนอำเภอ{district}"
+        created.append(district)
     return created
 
 
@@ -126,16 +119,10 @@ class SamplePerson:
 
 def sample_people(db: Database, now: datetime) -> list[SamplePerson]:
     """Everyone in the demo database, mentors first, with their open code if they have one."""
-    from handlers.codes import display_code
     with db.transaction() as session:
         people = session.scalars(select(Person).order_by(Person.id)).all()
-        codes = {}
-        for row in session.scalars(
-                select(RegistrationCode)
-                .where(RegistrationCode.used_at.is_(None), RegistrationCode.revoked_at.is_(None),
-                       RegistrationCode.expires_at > now)
-                .order_by(RegistrationCode.created_at)).all():
-            codes[row.person_id] = row.code          # the newest open code wins
+        # What `mentorbot invite list` prints: codes that still work, of people not registered.
+        codes = {row.person_id: row.code for row in open_codes(session, now)}
         counts = dict(session.execute(
             select(Assignment.mentor_id, func.count())
             .where(Assignment.ended_at.is_(None)).group_by(Assignment.mentor_id)).all())
@@ -145,7 +132,7 @@ def sample_people(db: Database, now: datetime) -> list[SamplePerson]:
         id=p.id, name=p.name, role=p.role.value, district=p.district, province=p.province,
         position=p.position, agency=p.agency, registered=p.line_user_id is not None,
         line_user_id=p.line_user_id,
-        code=display_code(codes[p.id]) if p.id in codes and p.line_user_id is None else None,
+        code=display_code(codes[p.id]) if p.id in codes else None,
         households=counts.get(p.id, 0)) for p in people]
 
 

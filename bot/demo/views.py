@@ -68,7 +68,24 @@ def session_info():
     demo = _demo()
     return jsonify(runId=demo.run_id, channelSecret=demo.channel_secret,
                    destination=demo.destination, linePrefix=demo.line_prefix,
-                   callbackPath="/callback", people=_people())
+                   callbackPath="/callback", requestsSeq=_last_request_seq(),
+                   people=_people())
+
+
+@bp.get("/api/requests")
+def line_requests():
+    """What the bot asked of LINE after ``since`` (the stand-in's own list has no filter)."""
+    try:
+        since = int(request.args.get("since", "0"))
+    except ValueError:
+        abort(400)
+    found = [r for r in _demo().fake.requests if r.seq > since]
+    return jsonify(requests=[r.as_json() for r in found], last=_last_request_seq())
+
+
+def _last_request_seq() -> int:
+    recorded = _demo().fake.requests
+    return recorded[-1].seq if recorded else 0
 
 
 @bp.get("/api/people")
@@ -78,7 +95,7 @@ def people():
 
 @bp.post("/api/reply-token")
 def reply_token():
-    """Tell the stand-in which user a webhook's reply token belongs to (LINE knows; a fake can't)."""
+    """Tell the stand-in whose webhook a reply token came with (LINE knows; a fake can't)."""
     data = request.get_json(silent=True) or {}
     token, user_id = data.get("replyToken"), data.get("userId")
     if not (isinstance(token, str) and _REPLY_TOKEN.match(token)

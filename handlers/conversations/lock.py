@@ -17,10 +17,9 @@ def lock_conversation(session: Session, line_user_id: str, now: datetime) -> Con
     waits while other users go on. SQLite: every transaction is BEGIN IMMEDIATE (bot/db.py),
     which already serialises writers.
     """
-    session.execute(insert_ignoring_conflicts(
-        session, ConversationState,
-        {"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now},
-        ["line_user_id"]))
+    session.execute(
+        insert_ignoring_conflicts(session, ConversationState, ["line_user_id"]),
+        [{"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now}])
     return session.execute(
         select(ConversationState).where(ConversationState.line_user_id == line_user_id)
         .with_for_update().execution_options(populate_existing=True)).scalar_one()

@@ -2,13 +2,14 @@
 
 The caller gives one transaction, so a roster is applied whole or not at all. At national scale
 (hundreds of thousands of rows) a query per row would take hours on PostgreSQL, so existing
-records are loaded with chunked ``IN`` queries and written with executemany inserts/updates.
+records are loaded a chunk of keys per query (bulk.key_in) and written with executemany
+inserts and updates by primary key.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -18,12 +19,12 @@ from sqlalchemy.orm import Session
 from models import Assignment, Household, HouseholdDimension, Person, Role
 
 from ..invites import issue_missing_codes
+from .bulk import CHUNK, chunks, key_in
 from .errors import RosterRejected, RowError
 from .validate import Roster, RosterRow
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1000    # keys per IN query; well under SQLite's and PostgreSQL's parameter limits
 HOUSEHOLD_FIELDS = ("head_name", "house_no", "village_no", "village_name", "subdistrict",
                     "district", "province", "members")
 # Person column <- roster field. The mentor's district and province are those of their household.
@@ -67,11 +68,6 @@ def apply_roster(session: Session, roster: Roster, now: datetime, valid_days: in
     return summary
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _upsert_mentors(session: Session, roster: Roster, now: datetime,
                     summary: ImportSummary) -> dict[str, int]:
     """Mentor id by phone, after creating new mentors and updating changed ones."""
@@ -81,9 +77,9 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
     phones = list(first)
     columns = [Person.id, Person.phone, Person.role, *(getattr(Person, c) for c in MENTOR_FIELDS)]
     existing = {}
-    for chunk in _chunks(phones):
+    for chunk in chunks(phones):
         existing.update((r.phone, r) for r in session.execute(
-            select(*columns).where(Person.phone.in_(chunk))))
+            select(*columns).where(key_in(session, Person.phone, chunk))))
 
     clashes = [RowError(row.line, f"{roster.labels['mentor_phone']} '{row.mentor_phone}' "
                                   "belongs to a district coordinator, not a mentor")
@@ -107,8 +103,8 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
         if any(getattr(record, c) != wanted[c] for c in kept):
             updates.append({"id": record.id, "updated_at": now, **{c: wanted[c] for c in kept}})
     if creates:
-        ids.update((r.phone, r.id) for r in session.execute(
-            insert(Person).returning(Person.id, Person.phone), creates))
+        ids.update(session.execute(
+            insert(Person).returning(Person.phone, Person.id), creates).tuples().all())
     if updates:
         session.execute(update(Person), updates)
     summary.mentors_created += len(creates)
@@ -124,7 +120,7 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
     with_dimensions = "dimensions" in fields
     existing = {r.house_id: r for r in session.execute(
         select(Household.id, Household.house_id, *(getattr(Household, f) for f in kept))
-        .where(Household.house_id.in_([row.house_id for row in rows])))}
+        .where(key_in(session, Household.house_id, [row.house_id for row in rows])))}
     known_ids = [r.id for r in existing.values()]
     stored_dims: dict[int, set[str]] = defaultdict(set)
     current: dict[int, tuple[int, int]] = {}    # household id -> (assignment id, mentor id)
@@ -132,11 +128,12 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
         if with_dimensions:
             for household_id, dimension in session.execute(
                     select(HouseholdDimension.household_id, HouseholdDimension.dimension)
-                    .where(HouseholdDimension.household_id.in_(known_ids))):
+                    .where(key_in(session, HouseholdDimension.household_id, known_ids))):
                 stored_dims[household_id].add(dimension)
         for a_id, household_id, mentor_id in session.execute(
                 select(Assignment.id, Assignment.household_id, Assignment.mentor_id)
-                .where(Assignment.household_id.in_(known_ids), Assignment.ended_at.is_(None))):
+                .where(key_in(session, Assignment.household_id, known_ids),
+                       Assignment.ended_at.is_(None))):
             current[household_id] = (a_id, mentor_id)
 
     creates, updates, replaced, new_dims, ended, assigned = [], [], [], [], [], []
@@ -166,7 +163,7 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
 
     if creates:
         new_ids = dict(session.execute(
-            insert(Household).returning(Household.house_id, Household.id), creates).all())
+            insert(Household).returning(Household.house_id, Household.id), creates).tuples().all())
         for row in rows:
             household_id = new_ids.get(row.house_id)
             if household_id is None:    # an existing household, handled above
@@ -179,7 +176,7 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
         session.execute(update(Household), updates)
     if replaced:
         session.execute(delete(HouseholdDimension)
-                        .where(HouseholdDimension.household_id.in_(replaced))
+                        .where(key_in(session, HouseholdDimension.household_id, replaced))
                         .execution_options(synchronize_session=False))
     if new_dims:
         session.execute(insert(HouseholdDimension), new_dims)

@@ -1,7 +1,8 @@
 """Normalising single roster cells: house codes, phone numbers, member counts, dimensions.
 
-Each function takes the cell text (already through ``clean()``) and returns the normalised value,
-or raises ``CellError`` whose message completes "<column> '<value>' ...".
+Each function takes the cell text already through ``clean()`` (Thai digits are 0-9 by then)
+and returns the normalised value, or raises ``CellError``, whose message completes
+"<column> '<value>' ...".
 """
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import re
 
 from models.dimensions import parse_dimension
 
-from ..thai_text import clean, digits_only
-
 HOUSE_ID_DIGITS = 11
 # Separators districts put between dimensions: the documented '|', and ',' from hand-typed sheets.
 _DIMENSION_SPLIT = re.compile(r"[|,]")
 # What may sit between the digits of a house code as typed: spaces and dashes of any kind.
 _HOUSE_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]")
+_NON_DIGITS = re.compile(r"[^0-9]")
 
 
 class CellError(ValueError):
@@ -23,7 +23,7 @@ class CellError(ValueError):
 
 
 def house_id(text: str) -> str:
-    compact = _HOUSE_ID_SEPARATORS.sub("", clean(text))
+    compact = _HOUSE_ID_SEPARATORS.sub("", text)
     if not compact.isdigit() or len(compact) != HOUSE_ID_DIGITS or not compact.isascii():
         raise CellError(f"is not {HOUSE_ID_DIGITS} digits")
     return compact
@@ -35,8 +35,8 @@ def phone(text: str) -> str:
     Spreadsheets store phone numbers as numbers and drop the leading 0 ('810000001'); a Thai
     number never starts with anything else, so the 0 is put back.
     """
-    digits = digits_only(text)
-    if clean(text).startswith("+") and not digits.startswith("66"):
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+") and not digits.startswith("66"):
         raise CellError("is not a Thai phone number")
     if digits.startswith("66") and len(digits) in (10, 11):
         digits = "0" + digits[2:]
@@ -48,10 +48,8 @@ def phone(text: str) -> str:
 
 
 def members(text: str) -> int:
-    value = clean(text)
-    # Excel hands whole numbers over as '4.0' when the column is formatted as a number.
-    if re.fullmatch(r"\d+\.0*", value):
-        value = value.split(".")[0]
+    # A number typed into a text-formatted Excel column can come as '4.0'.
+    value = text.split(".")[0] if re.fullmatch(r"[0-9]+\.0*", text) else text
     if not value.isdigit() or not value.isascii() or int(value) < 1:
         raise CellError("is not a whole number of at least 1")
     return int(value)
@@ -60,7 +58,7 @@ def members(text: str) -> int:
 def dimensions(text: str) -> frozenset[str]:
     """'income|health' or 'รายได้, สุขภาพ' -> {'income', 'health'}; empty cell -> no dimensions."""
     codes, unknown = set(), []
-    for word in _DIMENSION_SPLIT.split(clean(text)):
+    for word in _DIMENSION_SPLIT.split(text):
         if not word.strip():
             continue
         code = parse_dimension(word)

@@ -765,13 +765,9 @@
       els.typing.hidden = !(state.typingUntil > Date.now());
     }
   }
-  function requestList(data) {
-    if (Array.isArray(data)) return data;
-    return (data && (data.requests || data.items)) || [];
-  }
   async function checkRequests() {
-    const data = await getJSON(`${state.session.linePrefix}/_fake/requests?since=${state.requestsSince}`);
-    const fresh = requestList(data).filter((r) => r.seq > state.requestsSince);
+    const data = await getJSON(`/demo/api/requests?since=${state.requestsSince}`);
+    const fresh = (data.requests || []).filter((r) => r.seq > state.requestsSince);
     for (const r of fresh) {
       state.requestsSince = Math.max(state.requestsSince, r.seq);
       const body = r.json || {};
@@ -848,10 +844,7 @@
     state.people = mergePeople(state.session.people);
     renderPeople();
     // Requests from before this page was opened are not this page's business.
-    try {
-      const data = await getJSON(`${state.session.linePrefix}/_fake/requests`);
-      for (const r of requestList(data)) state.requestsSince = Math.max(state.requestsSince, r.seq || 0);
-    } catch (err) { /* no requests yet */ }
+    state.requestsSince = state.session.requestsSeq || 0;
     const last = load('current', null);
     if (last && state.people.some((p) => p.key === last)) selectPerson(last);
     setInterval(poll, POLL_MS);

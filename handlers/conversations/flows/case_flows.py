@@ -1,2 +1,170 @@
-"""Coordinator case flows (being written)."""
-FLOWS = ()
+"""A coordinator moving a case on: ส่งต่อหน่วยงาน (case_refer) and ปิดเรื่อง (case_close).
+
+Both are one question long. The case is re-checked before every question and answer (another
+coordinator may take or close it meanwhile), and once more under a row lock when saving.
+"""
+from __future__ import annotations
+
+from models import Case
+from models.dimensions import dimension_label
+
+from ... import access, cases
+from ...agencies import suggested_agencies
+from ...replies import Cards, Push, TextReply
+from ...thai_text import clean
+from ..engine import Conversation, Done, Flow, Next, Stay, Step
+from ..views.cases import case_card
+
+NOT_FOUND = "ไม่พบเรื่องนี้ค่ะ"
+MAX_AGENCIES = 6
+MAX_AGENCY = 300    # characters (cases.referred_agency)
+MAX_OUTCOME = 300   # characters of a typed outcome
+# Common outcomes: value -> (button label, what is recorded).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "helped": ("ได้รับความช่วยเหลือ", "ได้รับความช่วยเหลือแล้ว"),
+    "declined": ("ครัวเรือนไม่ประสงค์", "ครัวเรือนไม่ประสงค์รับความช่วยเหลือ"),
+    "unable": ("หน่วยงานช่วยไม่ได้", "หน่วยงานไม่สามารถช่วยเหลือได้"),
+}
+
+
+def _case(conv: Conversation) -> Case | None:
+    return access.case_for(conv.session, conv.person, conv.data.get("case"))
+
+
+def _begin(first_step: str):
+    def start(conv: Conversation, args: dict) -> Next:
+        case = access.case_for(conv.session, conv.person, args.get("case_id"))
+        if case is None:
+            return Done([TextReply(NOT_FOUND)])
+        why = cases.blocker(case, conv.person)
+        if why:
+            return Done([TextReply(why)])
+        conv.data["case"] = case.id
+        if first_step == "agency":
+            conv.data["opts"] = _agency_options(conv, case)
+        return first_step
+    return start
+
+
+def _still_actionable(conv: Conversation) -> str | None:
+    if "case" not in conv.data:
+        return None
+    case = _case(conv)
+    return NOT_FOUND if case is None else cases.blocker(case, conv.person)
+
+
+def _heading(case: Case) -> str:
+    return (f"เรื่อง #{case.id} ครัวเรือน{case.household.head_name} "
+            f"ด้าน{dimension_label(case.dimension)}")
+
+
+def _save(conv: Conversation, change, value: str, done_text: str) -> Done:
+    """Apply ``change`` to the case under a row lock, after checking it once more."""
+    case = cases.locked(conv.session, conv.person, conv.data["case"])
+    if case is None:
+        return Done([TextReply(NOT_FOUND)])
+    why = cases.blocker(case, conv.person)
+    if why:
+        return Done([TextReply(why)])
+    push: Push | None = change(conv.session, case, conv.person, value, conv.ctx)
+    if push is not None:
+        conv.outcome.pushes.append(push)
+        done_text += "\nแจ้งพี่เลี้ยงทราบแล้ว"
+    card = case_card(case, conv.ctx, for_coordinator=True)
+    return Done([TextReply(done_text), Cards(alt_text=f"เรื่อง #{case.id}", cards=(card,))])
+
+
+# -- ส่งต่อหน่วยงาน ----------------------------------------------------------------------
+def _agency_options(conv: Conversation, case: Case) -> list[str]:
+    """The agency the mentor suggested, then the lead agencies of the dimension."""
+    options = [case.suggested_agency] if case.suggested_agency else []
+    for agency in suggested_agencies(conv.session, case.dimension, limit=MAX_AGENCIES):
+        if agency not in options:
+            options.append(agency)
+    return options[:MAX_AGENCIES]
+
+
+def _ask_agency(conv: Conversation):
+    case, options = _case(conv), conv.data.get("opts", [])
+    listing = "\n".join(f"{i}. {name}" + (" (พี่เลี้ยงเสนอ)" if i == 1 and case.suggested_agency
+                                           else "")
+                        for i, name in enumerate(options, 1))
+    ask = ("เลือกข้อ หรือพิมพ์ชื่อหน่วยงาน" if options
+           else "พิมพ์ชื่อหน่วยงานที่จะส่งต่อค่ะ")
+    text = f"ส่งต่อ{_heading(case)}\n" + (f"หน่วยงานที่แนะนำ:\n{listing}\n\n" if options else "")
+    buttons = tuple(conv.tap(f"ข้อ {i}", str(i)) for i in range(1, len(options) + 1))
+    return [TextReply(text + ask, buttons=buttons)]
+
+
+def _option(conv: Conversation, value: str) -> str | None:
+    options = conv.data.get("opts", [])
+    if value.isdigit() and 1 <= int(value) <= len(options):
+        return options[int(value) - 1]
+    return None
+
+
+def _refer(conv: Conversation, agency: str) -> Done:
+    done = f"ส่งต่อเรื่อง #{conv.data['case']} ถึง {agency} แล้วค่ะ"
+    return _save(conv, cases.refer, agency, done)
+
+
+def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+    agency = _option(conv, value)
+    return _refer(conv, agency) if agency else None
+
+
+def _agency_typed(conv: Conversation, text: str) -> Next:
+    typed = clean(text)
+    agency = _option(conv, typed) or typed
+    if len(agency) < 2:
+        return Stay("พิมพ์ชื่อหน่วยงาน หรือเลือกข้อจากปุ่มค่ะ")
+    if len(agency) > MAX_AGENCY:
+        return Stay(f"ชื่อหน่วยงานยาวเกินไปค่ะ (ไม่เกิน {MAX_AGENCY} ตัวอักษร)")
+    return _refer(conv, agency)
+
+
+# -- ปิดเรื่อง ------------------------------------------------------------------------------
+def _ask_outcome(conv: Conversation):
+    buttons = tuple(conv.tap(label, value, text=recorded)
+                    for value, (label, recorded) in OUTCOMES.items())
+    return [TextReply(f"ปิด{_heading(_case(conv))}\nผลการดำเนินการเป็นอย่างไรคะ "
+                      f"กดเลือก หรือพิมพ์สั้น ๆ (ไม่เกิน {MAX_OUTCOME} ตัวอักษร)",
+                      buttons=buttons)]
+
+
+def _close(conv: Conversation, outcome: str) -> Done:
+    return _save(conv, cases.close, outcome, f"ปิดเรื่อง #{conv.data['case']} แล้วค่ะ")
+
+
+def _outcome_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+    return _close(conv, OUTCOMES[value][1]) if value in OUTCOMES else None
+
+
+def _outcome_typed(conv: Conversation, text: str) -> Next:
+    outcome = clean(text)
+    if len(outcome) < 2:
+        return Stay("พิมพ์ผลการดำเนินการสั้น ๆ หรือกดเลือกจากปุ่มค่ะ")
+    if len(outcome) > MAX_OUTCOME:
+        return Stay(f"ยาว {len(outcome)} ตัวอักษร กรุณาสรุปให้ไม่เกิน {MAX_OUTCOME} ตัวอักษรค่ะ")
+    return _close(conv, outcome)
+
+
+REFER = Flow(
+    name="case_refer",
+    title="การส่งต่อหน่วยงาน",
+    start=_begin("agency"),
+    guard=_still_actionable,
+    steps={"agency": Step(ask=_ask_agency, on_tap=_agency_tapped, on_text=_agency_typed,
+                          reprompt="เลือกข้อจากปุ่ม หรือพิมพ์ชื่อหน่วยงานค่ะ")},
+)
+
+CLOSE = Flow(
+    name="case_close",
+    title="การปิดเรื่อง",
+    start=_begin("outcome"),
+    guard=_still_actionable,
+    steps={"outcome": Step(ask=_ask_outcome, on_tap=_outcome_tapped, on_text=_outcome_typed,
+                           reprompt="กดเลือกผลจากปุ่ม หรือพิมพ์สั้น ๆ ค่ะ")},
+)
+
+FLOWS = (REFER, CLOSE)

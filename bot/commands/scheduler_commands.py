@@ -1,0 +1,92 @@
+"""`mentorbot scheduler run|tick` and `mentorbot broadcast`."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from models import Role
+
+from ..config import check_line_credentials
+from ..services import services
+
+scheduler_group = AppGroup("scheduler", help="The clock process (reminders, digests, outbox).")
+
+
+@scheduler_group.command("run")
+def run() -> None:
+    """Run the clock process until stopped. Run exactly one."""
+    from scheduler.clock import run as run_clock
+    svc = services()
+    check_line_credentials(svc.config)   # the clock pushes messages: it needs the channel
+    run_clock(svc)
+
+
+@scheduler_group.command("tick")
+@click.option("--at", "at_text", help="ISO date-time (default now); without a zone: BOT_TIMEZONE.")
+@click.option("--no-send", is_flag=True, help="Queue only; leave sending to the clock process.")
+def tick(at_text: str | None, no_send: bool) -> None:
+    """Run every job once as of --at, and print what was queued and sent."""
+    from scheduler.tick import run_tick
+    svc = services()
+    at = _parse_at(at_text, svc) if at_text else svc.clock()
+    for line in run_tick(svc, at, send=not no_send).lines():
+        click.echo(line)
+
+
+def _parse_at(text: str, svc) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {text}", param_hint="--at") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=svc.tz)
+    return at.astimezone(timezone.utc)
+
+
+@click.command("broadcast")
+@click.option("--to", "audience", type=click.Choice(["mentors", "coordinators"]), required=True)
+@click.option("--district", help="Only this district (its Thai name, e.g. เมืองเลย).")
+@click.option("--dry-run", is_flag=True, help="Print the recipients and quota it would use.")
+@click.argument("text")
+@with_appcontext
+def broadcast(audience: str, district: str | None, dry_run: bool, text: str) -> None:
+    """Queue a notice to every registered mentor or coordinator (multicast, 500 per request)."""
+    from scheduler.broadcasts import notice
+    from ..outbox import enqueue
+    from ..postback_codec import PostbackCodec
+    from ..render import Renderer
+    svc = services()
+    role = Role.MENTOR if audience == "mentors" else Role.COORDINATOR
+    text = text.strip()
+    if not text:
+        raise click.UsageError("the notice is empty")
+    with svc.db.transaction() as session:
+        push = notice(session, role, text, district)
+        count = len(push.to)
+        click.echo(f"recipients: {count}; quota it uses: {count} message(s); "
+                   f"requests: {-(-count // 500)} multicast(s)")
+        if dry_run:
+            _print_quota(svc, count)
+            return
+        renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
+        queued = enqueue(session, renderer, push, svc.clock())
+    click.echo(f"queued {queued} request(s); the clock process sends them (or: mentorbot outbox drain)")
+
+
+def _print_quota(svc, count: int) -> None:
+    from ..line_gateway import SendError
+    try:
+        remaining = svc.line.quota_remaining()
+    except SendError as err:
+        click.echo(f"quota left this month: unknown ({err})")
+        return
+    if remaining is None:
+        click.echo("quota left this month: no limit")
+    else:
+        verdict = "enough" if count <= remaining else "NOT enough: it would be held"
+        click.echo(f"quota left this month: {remaining} ({verdict})")
+
+
+commands = [scheduler_group, broadcast]

@@ -1,0 +1,146 @@
+"""Household development plans (programme steps 2 and 3): the household's highest goal, the
+action-plan items and every change of an item's status, kept as history.
+
+Plan items are planned by the month: a month is stored as the first day of that month.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import GoalLevel, Household, HouseholdPlan, ItemStatus, Person, PlanItem, PlanItemStatusChange
+from models.dimensions import DIMENSIONS
+from models.upsert import insert_ignoring_conflicts
+
+from .context import Context
+from .thai_dates import BUDDHIST_ERA_OFFSET, THAI_MONTHS_SHORT, parse_typed_date
+from .thai_text import clean
+
+log = logging.getLogger(__name__)
+
+GOAL_MAX = 500      # characters of the household's highest goal
+ACTION_MAX = 300    # characters of what the household does / what is supported
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    dimension: str
+    household_action: str
+    support_action: str | None
+    start_month: date
+    end_month: date
+
+
+# -- reading -------------------------------------------------------------------------------
+def plan_of(session: Session, household_id: int) -> HouseholdPlan | None:
+    return session.get(HouseholdPlan, household_id)
+
+
+def items_of(session: Session, household_id: int) -> list[PlanItem]:
+    """Every item of the household's plan, in one query (oldest first)."""
+    return list(session.scalars(select(PlanItem).where(PlanItem.household_id == household_id)
+                                .order_by(PlanItem.id)))
+
+
+# -- changing ------------------------------------------------------------------------------
+def set_goal(session: Session, household: Household, person: Person, goal: str,
+             level: GoalLevel, ctx: Context) -> HouseholdPlan:
+    """Create or replace the household's goal (one plan row per household)."""
+    goal = goal.strip()
+    if not goal or len(goal) > GOAL_MAX:
+        raise ValueError("goal must be 1..500 characters")
+    # Upsert that two mentors' taps at once cannot turn into a primary-key clash.
+    session.execute(insert_ignoring_conflicts(session, HouseholdPlan, ["household_id"]),
+                    [{"household_id": household.id, "updated_at": ctx.now}])
+    plan = session.scalar(select(HouseholdPlan).where(HouseholdPlan.household_id == household.id)
+                          .with_for_update().execution_options(populate_existing=True))
+    plan.goal, plan.level = goal, level
+    plan.updated_by_id, plan.updated_at = person.id, ctx.now
+    log.info("plan goal set: household=%s level=%s", household.id, level.value)
+    return plan
+
+
+def add_item(session: Session, household: Household, person: Person, draft: ItemDraft,
+             ctx: Context) -> PlanItem:
+    """A new action-plan row, not started yet; its first history row is 'from nothing'."""
+    if draft.dimension not in DIMENSIONS:
+        raise ValueError("unknown dimension")
+    start, end = first_of_month(draft.start_month), first_of_month(draft.end_month)
+    if end < start:
+        raise ValueError("the end month is before the start month")
+    if not draft.household_action.strip():
+        raise ValueError("the household's action is empty")
+    item = PlanItem(household_id=household.id, dimension=draft.dimension,
+                    household_action=draft.household_action.strip(),
+                    support_action=(draft.support_action or "").strip() or None,
+                    start_month=start, end_month=end, status=ItemStatus.NOT_STARTED,
+                    created_by_id=person.id, created_at=ctx.now, updated_at=ctx.now)
+    session.add(item)
+    session.flush()
+    session.add(PlanItemStatusChange(item_id=item.id, from_status=None,
+                                     to_status=ItemStatus.NOT_STARTED, changed_by_id=person.id,
+                                     changed_at=ctx.now))
+    log.info("plan item added: household=%s item=%s", household.id, item.id)
+    return item
+
+
+def change_status(session: Session, item: PlanItem, person: Person, status: ItemStatus,
+                  ctx: Context) -> bool:
+    """Set the item's status and record the change. False (and nothing recorded) when the
+    item already has that status: a repeated or stale tap is not a change."""
+    session.refresh(item, with_for_update=True)   # the status as it is now, held until commit
+    if item.status is status:
+        return False
+    session.add(PlanItemStatusChange(item_id=item.id, from_status=item.status, to_status=status,
+                                     changed_by_id=person.id, changed_at=ctx.now))
+    log.info("plan item status: item=%s %s -> %s", item.id, item.status.value, status.value)
+    item.status, item.updated_at = status, ctx.now
+    return True
+
+
+# -- months --------------------------------------------------------------------------------
+THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+                    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+_MONTH_WORDS = {word: i + 1 for names in (THAI_MONTHS_SHORT, THAI_MONTHS_FULL)
+                for i, word in enumerate(names)}
+_NUMERIC = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{2,4})")
+_WORDED = re.compile(r"(\S+?)\s*(\d{2,4})")
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def parse_typed_month(text: str) -> date | None:
+    """'พ.ค. 2569', 'พฤษภาคม 2569', '5/2569', '๕/๒๕๖๙', '5/69', '5/2026' (or a whole date such
+    as '7/5/2569') -> the first day of that month; None if it is not a month."""
+    typed = clean(text)
+    numeric, worded = _NUMERIC.fullmatch(typed), _WORDED.fullmatch(typed)
+    if numeric:
+        month, year = int(numeric.group(1)), int(numeric.group(2))
+    elif worded and worded.group(1) in _MONTH_WORDS:
+        month, year = _MONTH_WORDS[worded.group(1)], int(worded.group(2))
+    else:
+        day = parse_typed_date(typed)
+        return first_of_month(day) if day else None
+    if year < 100:
+        year += 2500        # two-digit years are Buddhist Era, as Thai people write them
+    if year > 2400:
+        year -= BUDDHIST_ERA_OFFSET
+    if not 1 <= month <= 12 or not 1900 <= year <= 2400:
+        return None
+    return date(year, month, 1)

@@ -1,0 +1,91 @@
+"""The mentor's daily digest: one message a day, only when a visit is due soon or overdue."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy.orm import Session
+
+from handlers.conversations.views.households import due_field
+from handlers.registration import _given_name
+from handlers.replies import Button, Card, Cards, Field, Push, TextReply
+from models import Assignment, Household, OutboxMessage, Person, Role
+
+from .policy import Policy
+
+MAX_CARDS = 12   # LINE's carousel limit
+
+
+def reminder_key(person_id: int, day: date) -> str:
+    """The natural key of 'a reminder to this person on this day', shared by every reminder
+    source, so nobody gets more than one reminder push a day."""
+    return f"reminder:{person_id}:{day.isoformat()}"
+
+
+def not_reminded_yet(person_id_column, today: date):
+    """SQL condition: this person has no reminder queued for ``today`` (an index look-up on the
+    outbox's unique key), so a second tick the same day does no work for them."""
+    key = literal("reminder:") + cast(person_id_column, String) + literal(f":{today.isoformat()}")
+    return ~exists().where(OutboxMessage.dedupe_key == key)
+
+
+def mentor_digests(session: Session, today: date, policy: Policy) -> list[Push]:
+    horizon = today + timedelta(days=policy.due_soon_days)
+    # Columns, not ORM objects: at national scale this reads hundreds of thousands of rows.
+    rows = session.execute(
+        select(Person.id, Person.name, Person.line_user_id, Household.id.label("household_id"),
+               Household.head_name, Household.village_no, Household.village_name,
+               Household.next_visit_due, Household.last_visit_on)
+        .join(Assignment, Assignment.mentor_id == Person.id)
+        .join(Household, Household.id == Assignment.household_id)
+        .where(Assignment.ended_at.is_(None), Person.role == Role.MENTOR,
+               Person.line_user_id.is_not(None), Household.next_visit_due <= horizon,
+               not_reminded_yet(Person.id, today))
+        .order_by(Person.id, Household.next_visit_due, Household.id)).all()
+    by_mentor: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        by_mentor[(row.id, row.name, row.line_user_id)].append(row)
+    return [_digest(person_id, name, line_user_id, households, today, policy)
+            for (person_id, name, line_user_id), households in by_mentor.items()]
+
+
+def _digest(person_id: int, name: str, line_user_id: str, households: list,
+            today: date, policy: Policy) -> Push:
+    overdue = sum(1 for h in households if h.next_visit_due < today)
+    shown = households[:MAX_CARDS] if len(households) <= MAX_CARDS else households[:MAX_CARDS - 1]
+    cards = tuple(_card(h, today, policy) for h in shown)
+    replies: list = [Cards(alt_text=_headline(name, len(households), overdue), cards=cards)]
+    if len(households) > len(shown):
+        replies.append(TextReply(f"และอีก {len(households) - len(shown)} ครัวเรือน "
+                                 "ดูทั้งหมดได้ที่เมนู \"บ้านที่ดูแล\""))
+    return Push(to=(line_user_id,), replies=tuple(replies),
+                dedupe_key=reminder_key(person_id, today), category="digest")
+
+
+def _headline(name: str, due: int, overdue: int) -> str:
+    text = f"คุณ{_given_name(name)} มีครัวเรือนถึงกำหนดเยี่ยม {due} ครัวเรือน"
+    return text + (f" (เลยกำหนด {overdue})" if overdue else "")
+
+
+def _card(household, today: date, policy: Policy) -> Card:
+    late = (today - household.next_visit_due).days
+    body = None
+    if late >= policy.firm_overdue_days:
+        body = (f"เลยกำหนดเยี่ยมมา {late} วันแล้ว กรุณาเยี่ยมบ้านโดยเร็ว "
+                "และรายงานผลในวันที่เยี่ยมค่ะ")
+    village = " ".join(filter(None, [f"หมู่ {household.village_no}" if household.village_no else "",
+                                     household.village_name or ""]))
+    return Card(
+        title=household.head_name, subtitle=village or None,
+        fields=(due_field(household, today),
+                Field("เยี่ยมล่าสุด", _last(household))),
+        body=body,
+        buttons=(Button("รายงานการเยี่ยม", payload={"a": "visit", "h": household.household_id},
+                        text=f"รายงานการเยี่ยม {household.head_name}", style="primary"),),
+        accent="#D32F2F" if late > 0 else None)
+
+
+def _last(household) -> str:
+    from handlers.thai_dates import format_thai_date
+    return format_thai_date(household.last_visit_on) if household.last_visit_on else "ยังไม่เคยเยี่ยม"

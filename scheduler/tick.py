@@ -1,0 +1,74 @@
+"""One tick of the clock: everything that is due as of a moment, then the outbox.
+
+Each job decides from the moment alone whether it is due (after its hour today, outside quiet
+hours), and queues with a natural key (recipient, kind, day), so a tick run twice, two clock
+processes, or a clock that comes back after days of downtime send each thing once: after
+downtime there is one digest for today, not one for every missed day.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.outbox import enqueue_all
+from bot.outbox_sender import DrainResult, OutboxSender
+from bot.postback_codec import PostbackCodec
+from bot.render import Renderer
+from bot.services import Services
+
+from . import broadcasts, case_reminders, coordinator_digest, due_dates, mentor_digest
+from .policy import Policy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    local: datetime
+    quiet: bool
+    queued: dict[str, int] = field(default_factory=dict)
+    sent: DrainResult = field(default_factory=DrainResult)
+
+    def lines(self) -> list[str]:
+        out = [f"tick at {self.local:%Y-%m-%d %H:%M} ({self.local.tzinfo})"
+               + (" in quiet hours" if self.quiet else "")]
+        out += [f"queued {name}: {count}" for name, count in self.queued.items()]
+        out.append(f"outbox: {self.sent}")
+        return out
+
+
+def run_tick(svc: Services, at: datetime, *, send: bool = True) -> TickReport:
+    policy = Policy.from_config(svc.config)
+    renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
+    local = policy.local(at)
+    today = local.date()
+    report = TickReport(at=at, local=local, quiet=policy.is_quiet(at))
+    with svc.db.transaction() as session:
+        due_dates.schedule_first_visits(session, policy)
+    if not report.quiet:
+        jobs = {
+            "mentor digests": (local.time() >= policy.mentor_digest_at,
+                               lambda s: mentor_digest.mentor_digests(s, today, policy)),
+            "coordinator digests": (local.time() >= policy.coordinator_digest_at,
+                                    lambda s: coordinator_digest.coordinator_digests(
+                                        s, at, today, policy)),
+            "case re-raises": (True, lambda s: case_reminders.reraise_unacknowledged(s, at, policy)),
+            "monthly broadcast": (today.day == policy.broadcast_day
+                                  and local.time() >= policy.broadcast_at,
+                                  lambda s: [p for p in [broadcasts.monthly_reminder(s, today)] if p]),
+        }
+        for name, (due, build) in jobs.items():
+            if due:
+                # One transaction per job: what it decides and what it queues commit together.
+                with svc.db.transaction() as session:
+                    report.queued[name] = enqueue_all(session, renderer, build(session), at)
+    if send:
+        sender = OutboxSender(svc.db, svc.line, lambda: at, batch=int(svc.config["OUTBOX_BATCH"]),
+                              max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
+                              is_quiet=policy.is_quiet)
+        report.sent = sender.drain()
+    if any(report.queued.values()):
+        log.info("tick: queued %s", report.queued)
+    return report
