@@ -59,3 +59,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic announces its plugins on every start; that is noise in every CLI command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

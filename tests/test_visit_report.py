@@ -284,3 +284,17 @@ def test_two_quick_taps_of_one_button_move_the_conversation_once(app, mentor, db
     with db.transaction() as s:
         state = s.get(ConversationState, MENTOR)
         assert state.step == "t_attitude" and state.data["date"] == "2026-05-07"
+
+
+def test_typing_a_buttons_label_counts_as_tapping_it(mentor, db):
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap("วันนี้")
+    for _ in range(4):
+        mentor.say("ข้าม")                                 # typed, not tapped
+    assert "พบปัญหาใหม่ด้านใดบ้าง" in mentor.text
+    mentor.say("ไม่พบปัญหาใหม่")
+    mentor.say("ข้าม")
+    mentor.tap("6 มิ.ย. 2569")
+    mentor.say("ยืนยัน")
+    [visit] = visits(db)
+    assert (visit.attitude, visit.skills, visit.resources, visit.way_out) == (None,) * 4

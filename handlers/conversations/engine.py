@@ -196,11 +196,13 @@ class Engine:
                 result = step.on_date(conv, date.fromisoformat(incoming.params["date"]))
             elif step.on_tap:
                 result = step.on_tap(conv, payload.get("c", ""), payload)
-        elif incoming.kind is Kind.TEXT and step.on_text:
-            result = step.on_text(conv, (incoming.text or "").strip())
-        elif incoming.kind is Kind.TEXT and step.on_tap:
-            # Typing the label of a button counts as tapping it (people do type "ข้าม").
-            result = self._typed_button(conv, step, incoming.text or "")
+        elif incoming.kind is Kind.TEXT:
+            # Typing the label of a button counts as tapping it (people do type "ข้าม"), even
+            # where free text is also accepted.
+            if step.on_tap:
+                result = self._typed_button(conv, step, incoming.text or "")
+            if result is None and step.on_text:
+                result = step.on_text(conv, (incoming.text or "").strip())
         elif incoming.kind is Kind.IMAGE and step.on_image:
             result = step.on_image(conv, incoming)
         if result is None:

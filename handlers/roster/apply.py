@@ -104,7 +104,7 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
             updates.append({"id": record.id, "updated_at": now, **{c: wanted[c] for c in kept}})
     if creates:
         ids.update(session.execute(
-            insert(Person).returning(Person.phone, Person.id), creates).tuples().all())
+            insert(Person).returning(Person.phone, Person.id), creates).all())
     if updates:
         session.execute(update(Person), updates)
     summary.mentors_created += len(creates)
@@ -163,7 +163,7 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
 
     if creates:
         new_ids = dict(session.execute(
-            insert(Household).returning(Household.house_id, Household.id), creates).tuples().all())
+            insert(Household).returning(Household.house_id, Household.id), creates).all())
         for row in rows:
             household_id = new_ids.get(row.house_id)
             if household_id is None:    # an existing household, handled above

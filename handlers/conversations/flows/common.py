@@ -75,3 +75,8 @@ def _int(value) -> int | None:
 
 def clip(text: str, limit: int = 1000) -> str:
     return text.strip()[:limit]
+
+
+def return_to_summary(conv: Conversation, natural_next: str) -> str:
+    """While editing from a summary, each section goes back to the summary when done."""
+    return "summary" if conv.data.get("edit") else natural_next

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from models.dimensions import DIMENSIONS, dimension_label
 
 from ... import visits
-from ...agencies import suggested_agencies
 from ...replies import Card, Cards, Field, TextReply
 from ...thai_dates import format_thai_date, parse_typed_date, to_local_date
 from ..engine import Conversation, Done, Flow, Next, Stay, Step
-from .common import PICK_HOUSEHOLD, SKIP, begin_with_household, clip, current_household, short_name
+from .common import (PICK_HOUSEHOLD, SKIP, begin_with_household, clip, current_household,
+                     return_to_summary, short_name)
+from .visit_problems import AGENCY, NOTE, PROBLEMS, ROUTE, problem_lines
 
 FOUR_T = (("attitude", "ทัศนคติ", "ครอบครัวมองปัญหาและการพัฒนาตนเองอย่างไร"),
           ("skills", "ทักษะ", "สมาชิกมีความรู้ ทักษะ อาชีพอะไรบ้าง"),
@@ -28,11 +28,6 @@ GONE = "ครัวเรือนนี้ไม่ได้อยู่ใน
 
 def _start(conv: Conversation, args: dict) -> Next:
     return begin_with_household(conv, args, "date")
-
-
-def _after(conv: Conversation, natural_next: str) -> str:
-    """While editing from the summary, each section returns to the summary."""
-    return "summary" if conv.data.get("edit") else natural_next
 
 
 # -- visit date ----------------------------------------------------------------------------
@@ -62,7 +57,7 @@ def _set_date(conv: Conversation, day: date) -> Next:
     if assigned and day < assigned:
         return Stay(f"วันที่เยี่ยมต้องไม่ก่อนวันที่ได้รับมอบหมายครัวเรือน ({format_thai_date(assigned)}) ค่ะ")
     conv.data["date"] = day.isoformat()
-    return _after(conv, "t_attitude")
+    return return_to_summary(conv, "t_attitude")
 
 
 def _date_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
@@ -91,115 +86,16 @@ def _four_t_step(index: int) -> Step:
 
     def store(conv: Conversation, value: str | None) -> Next:
         conv.data.setdefault("t", {})[key] = value
-        return following or _after(conv, "problems")
+        return following or return_to_summary(conv, "problems")
 
     def tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
         if value == "skipall":
             conv.data["t"] = {}
-            return _after(conv, "problems")
+            return return_to_summary(conv, "problems")
         return store(conv, None) if value == "skip" else None
 
     return Step(ask=ask, on_tap=tapped, on_text=lambda conv, text: store(conv, clip(text)),
                 reprompt="พิมพ์เป็นข้อความสั้น ๆ หรือกด ข้าม ค่ะ")
-
-
-# -- problems found ------------------------------------------------------------------------
-def _ask_problems(conv: Conversation):
-    chosen = conv.data.get("dims", [])
-    buttons = [conv.tap(("✓ " if code in chosen else "") + label, code)
-               for code, label in DIMENSIONS.items()]
-    buttons.append(conv.tap("ถัดไป", "next") if chosen else conv.tap("ไม่พบปัญหาใหม่", "none"))
-    picked = ", ".join(dimension_label(c) for c in chosen) or "ยังไม่ได้เลือก"
-    return [TextReply("พบปัญหาใหม่ด้านใดบ้างคะ (เลือกได้หลายด้าน แล้วกด ถัดไป)\n"
-                      f"เลือกแล้ว: {picked}", buttons=tuple(buttons))]
-
-
-def _problems_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
-    chosen = list(conv.data.get("dims", []))
-    if value in DIMENSIONS:
-        chosen.remove(value) if value in chosen else chosen.append(value)
-        conv.data["dims"] = [c for c in DIMENSIONS if c in chosen]
-        return "problems"
-    if value == "none":
-        conv.data["dims"], conv.data["problems"] = [], []
-        return _after(conv, "photo")
-    if value == "next" and chosen:
-        conv.data["problems"] = [{"d": c} for c in chosen]
-        conv.data["pi"] = 0
-        return "route"
-    return None
-
-
-def _problem(conv: Conversation) -> dict:
-    return conv.data["problems"][conv.data["pi"]]
-
-
-def _next_problem(conv: Conversation) -> Next:
-    conv.data["pi"] += 1
-    if conv.data["pi"] < len(conv.data["problems"]):
-        return "route"
-    return _after(conv, "photo")
-
-
-def _ask_route(conv: Conversation):
-    n, total = conv.data["pi"] + 1, len(conv.data["problems"])
-    label = dimension_label(_problem(conv)["d"])
-    return [TextReply(f"ปัญหาด้าน{label} ({n}/{total})\nพี่เลี้ยงช่วยแก้ไขเองได้ "
-                      "หรือต้องการความช่วยเหลือจากหน่วยงานภายนอกคะ",
-                      buttons=(conv.tap("ช่วยแก้เองได้", "self"),
-                               conv.tap("ต้องการหน่วยงานช่วย", "outside")))]
-
-
-def _route_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
-    if value not in ("self", "outside"):
-        return None
-    problem = _problem(conv)
-    problem["o"] = value == "outside"
-    if value == "self":
-        problem.pop("a", None), problem.pop("n", None)
-        return _next_problem(conv)
-    return "agency"
-
-
-def _agencies(conv: Conversation) -> list[str]:
-    return suggested_agencies(conv.session, _problem(conv)["d"], limit=5)
-
-
-def _ask_agency(conv: Conversation):
-    options = _agencies(conv)
-    listing = "\n".join(f"{i}. {name}" for i, name in enumerate(options, 1))
-    buttons = [conv.tap(f"ข้อ {i}" + (" (แนะนำ)" if i == 1 else ""), str(i))
-               for i in range(1, len(options) + 1)]
-    return [TextReply("หน่วยงานหลักตามตัวชี้วัด จปฐ. ด้าน"
-                      f"{dimension_label(_problem(conv)['d'])}:\n{listing}\n\n"
-                      "เลือกข้อ หรือพิมพ์ชื่อหน่วยงานอื่น", buttons=tuple(buttons))]
-
-
-def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
-    options = _agencies(conv)
-    if not value.isdigit() or not 1 <= int(value) <= len(options):
-        return None
-    _problem(conv)["a"] = options[int(value) - 1]
-    return "note"
-
-
-def _agency_typed(conv: Conversation, text: str) -> Next:
-    options = _agencies(conv)
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        _problem(conv)["a"] = options[int(text) - 1]
-    else:
-        _problem(conv)["a"] = clip(text, 300)
-    return "note"
-
-
-def _ask_note(conv: Conversation):
-    return [TextReply("เล่าปัญหาสั้น ๆ ให้ ศจพ.อ. ทราบค่ะ (ไม่ต้องใส่เลขบัตรประชาชน) "
-                      "หรือกด ข้าม", buttons=(conv.tap(SKIP, "skip"),))]
-
-
-def _note_given(conv: Conversation, note: str | None) -> Next:
-    _problem(conv)["n"] = note
-    return _next_problem(conv)
 
 
 # -- photo, next visit, summary ------------------------------------------------------------
@@ -210,14 +106,14 @@ def _ask_photo(conv: Conversation):
 
 def _photo_sent(conv: Conversation, incoming) -> Next:
     conv.data["photo"] = incoming.message_id
-    return _after(conv, "next")
+    return return_to_summary(conv, "next")
 
 
 def _photo_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
     if value != "skip":
         return None
     conv.data.pop("photo", None)
-    return _after(conv, "next")
+    return return_to_summary(conv, "next")
 
 
 def _default_next(conv: Conversation) -> date:
@@ -252,21 +148,13 @@ def _next_typed(conv: Conversation, text: str) -> Next:
     return _set_next(conv, day) if day else Stay("ยังอ่านวันที่ไม่ออกค่ะ กดปุ่ม หรือพิมพ์เช่น 7/6/2569")
 
 
-def _problem_lines(conv: Conversation) -> str:
-    lines = []
-    for p in conv.data.get("problems", []):
-        route = f"ส่งต่อ: {p.get('a') or '-'}" if p.get("o") else "พี่เลี้ยงช่วยแก้เอง"
-        lines.append(f"ด้าน{dimension_label(p['d'])} ({route})")
-    return "\n".join(lines) or "ไม่พบปัญหาใหม่"
-
-
 def _ask_summary(conv: Conversation):
     household = current_household(conv)
     four_t = conv.data.get("t", {})
     fields = [Field("ครัวเรือน", household.head_name),
               Field("วันที่เยี่ยม", format_thai_date(date.fromisoformat(conv.data["date"])))]
     fields += [Field(word, four_t.get(key) or "-") for key, word, _ in FOUR_T]
-    fields += [Field("ปัญหาที่พบ", _problem_lines(conv)),
+    fields += [Field("ปัญหาที่พบ", problem_lines(conv)),
                Field("รูปถ่าย", "มี 1 รูป" if conv.data.get("photo") else "ไม่มี"),
                Field("นัดครั้งถัดไป", format_thai_date(date.fromisoformat(conv.data["next"])))]
     card = Card(title="สรุปการเยี่ยมบ้าน", subtitle="ตรวจสอบแล้วกดยืนยันเพื่อบันทึก",
@@ -350,13 +238,10 @@ FLOW = Flow(
         "date": Step(ask=_ask_date, on_tap=_date_tapped, on_date=_set_date, on_text=_date_typed,
                      reprompt="กรุณากดเลือกวันที่จากปุ่ม หรือพิมพ์วันที่ เช่น 7/5/2569 ค่ะ"),
         **{f"t_{key}": _four_t_step(i) for i, (key, _, _) in enumerate(FOUR_T)},
-        "problems": Step(ask=_ask_problems, on_tap=_problems_tapped),
-        "route": Step(ask=_ask_route, on_tap=_route_tapped),
-        "agency": Step(ask=_ask_agency, on_tap=_agency_tapped, on_text=_agency_typed,
-                       reprompt="เลือกข้อจากปุ่ม หรือพิมพ์ชื่อหน่วยงานค่ะ"),
-        "note": Step(ask=_ask_note, on_tap=lambda c, v, p: _note_given(c, None) if v == "skip" else None,
-                     on_text=lambda conv, text: _note_given(conv, clip(text, 500)),
-                     reprompt="พิมพ์เป็นข้อความสั้น ๆ หรือกด ข้าม ค่ะ"),
+        "problems": PROBLEMS,
+        "route": ROUTE,
+        "agency": AGENCY,
+        "note": NOTE,
         "photo": Step(ask=_ask_photo, on_tap=_photo_tapped, on_image=_photo_sent,
                       reprompt="ส่งเป็นรูปภาพ หรือกด ข้าม ค่ะ"),
         "next": Step(ask=_ask_next, on_tap=_next_tapped, on_date=_set_next, on_text=_next_typed,
