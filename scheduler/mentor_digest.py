@@ -15,6 +15,7 @@ from models import Assignment, Household, OutboxMessage, Person, Role
 from .policy import Policy
 
 MAX_CARDS = 12   # LINE's carousel limit
+MENTORS_PER_BATCH = 1000
 
 
 def reminder_key(person_id: int, day: date) -> str:
@@ -30,18 +31,39 @@ def not_reminded_yet(person_id_column, today: date):
     return ~exists().where(OutboxMessage.dedupe_key == key)
 
 
-def mentor_digests(session: Session, today: date, policy: Policy) -> list[Push]:
+def _due(today: date, policy: Policy) -> tuple:
     horizon = today + timedelta(days=policy.due_soon_days)
-    # Columns, not ORM objects: at national scale this reads hundreds of thousands of rows.
-    rows = session.execute(
-        select(Person.id, Person.name, Person.line_user_id, Household.id.label("household_id"),
-               Household.head_name, Household.village_no, Household.village_name,
-               Household.next_visit_due, Household.last_visit_on)
+    return (Assignment.ended_at.is_(None), Person.role == Role.MENTOR,
+            Person.line_user_id.is_not(None), Household.next_visit_due <= horizon)
+
+
+def mentors_to_remind(session: Session, today: date, policy: Policy) -> list[list[int]]:
+    """Ids of the mentors with a visit due by ``today + DUE_SOON_DAYS`` and no reminder yet
+    today, in chunks: each chunk is built and queued in a transaction of its own, so memory stays
+    flat at national scale."""
+    ids = list(session.scalars(
+        select(Person.id).distinct()
         .join(Assignment, Assignment.mentor_id == Person.id)
         .join(Household, Household.id == Assignment.household_id)
-        .where(Assignment.ended_at.is_(None), Person.role == Role.MENTOR,
-               Person.line_user_id.is_not(None), Household.next_visit_due <= horizon,
-               not_reminded_yet(Person.id, today))
+        .where(*_due(today, policy), not_reminded_yet(Person.id, today)).order_by(Person.id)))
+    return [ids[i:i + MENTORS_PER_BATCH] for i in range(0, len(ids), MENTORS_PER_BATCH)]
+
+
+def mentor_digests(session: Session, today: date, policy: Policy,
+                   mentor_ids: list[int] | None = None) -> list[Push]:
+    """One digest per mentor (of ``mentor_ids``, or all who are due)."""
+    if mentor_ids is None:
+        chunks = mentors_to_remind(session, today, policy)
+        mentor_ids = [i for chunk in chunks for i in chunk]
+    # Columns, not ORM objects: cheaper by far for hundreds of thousands of rows.
+    rows = session.execute(
+        select(Person.id, Person.name, Person.line_user_id,
+               Household.id.label("household_id"), Household.head_name,
+               Household.village_no, Household.village_name, Household.next_visit_due,
+               Household.last_visit_on)
+        .join(Assignment, Assignment.mentor_id == Person.id)
+        .join(Household, Household.id == Assignment.household_id)
+        .where(*_due(today, policy), Person.id.in_(mentor_ids))
         .order_by(Person.id, Household.next_visit_due, Household.id)).all()
     by_mentor: dict[tuple, list] = defaultdict(list)
     for row in rows:

@@ -48,22 +48,24 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True) -> TickReport:
     with svc.db.transaction() as session:
         due_dates.schedule_first_visits(session, policy)
     if not report.quiet:
+        # name -> (due now?, split the work into parts, build one part's pushes)
         jobs = {
-            "mentor digests": (local.time() >= policy.mentor_digest_at,
-                               lambda s: mentor_digest.mentor_digests(s, today, policy)),
-            "coordinator digests": (local.time() >= policy.coordinator_digest_at,
-                                    lambda s: coordinator_digest.coordinator_digests(
-                                        s, at, today, policy)),
-            "case re-raises": (True, lambda s: case_reminders.reraise_unacknowledged(s, at, policy)),
-            "monthly broadcast": (today.day == policy.broadcast_day
-                                  and local.time() >= policy.broadcast_at,
-                                  lambda s: [p for p in [broadcasts.monthly_reminder(s, today)] if p]),
+            "mentor digests": (
+                local.time() >= policy.mentor_digest_at,
+                lambda s: mentor_digest.mentors_to_remind(s, today, policy),
+                lambda s, ids: mentor_digest.mentor_digests(s, today, policy, ids)),
+            "coordinator digests": (
+                local.time() >= policy.coordinator_digest_at, _whole,
+                lambda s, _: coordinator_digest.coordinator_digests(s, at, today, policy)),
+            "case re-raises": (
+                True, _whole, lambda s, _: case_reminders.reraise_unacknowledged(s, at, policy)),
+            "monthly broadcast": (
+                today.day == policy.broadcast_day and local.time() >= policy.broadcast_at,
+                _whole, lambda s, _: [p for p in [broadcasts.monthly_reminder(s, today)] if p]),
         }
-        for name, (due, build) in jobs.items():
+        for name, (due, split, build) in jobs.items():
             if due:
-                # One transaction per job: what it decides and what it queues commit together.
-                with svc.db.transaction() as session:
-                    report.queued[name] = enqueue_all(session, renderer, build(session), at)
+                report.queued[name] = _queue(svc, renderer, split, build, at)
     if send:
         sender = OutboxSender(svc.db, svc.line, lambda: at, batch=int(svc.config["OUTBOX_BATCH"]),
                               max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
@@ -72,3 +74,19 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True) -> TickReport:
     if any(report.queued.values()):
         log.info("tick: queued %s", report.queued)
     return report
+
+
+def _whole(_session) -> list[None]:
+    return [None]
+
+
+def _queue(svc: Services, renderer: Renderer, split, build, at: datetime) -> int:
+    """Queue a job's pushes part by part. What a part decides and what it queues commit
+    together; a crash between parts leaves the rest to the next tick (natural keys)."""
+    with svc.db.transaction() as session:
+        parts = split(session)
+    queued = 0
+    for part in parts:
+        with svc.db.transaction() as session:
+            queued += enqueue_all(session, renderer, build(session, part), at)
+    return queued
