@@ -31,15 +31,42 @@ _CONTENT_KINDS = {
 
 
 def is_handled(raw: dict) -> bool:
-    """An event worth storing: a type we act on, from a 1:1 chat, in active mode."""
-    return (raw.get("type") in HANDLED_TYPES
-            and (raw.get("source") or {}).get("type") == "user"
-            and raw.get("mode", "active") == "active"
-            and bool(raw.get("webhookEventId")))
+    """An event worth storing: a type we act on, from a 1:1 chat, in active mode, whose
+    fields the inbox needs can be read (anything else is skipped, logged by type only)."""
+    source = raw.get("source")
+    if not (raw.get("type") in HANDLED_TYPES and isinstance(source, dict)
+            and source.get("type") == "user" and raw.get("mode", "active") == "active"
+            and raw.get("webhookEventId")):
+        return False
+    if not _readable(raw):
+        log.warning("event of type %s has unreadable fields; skipped", str(raw.get("type"))[:40])
+        return False
+    return True
+
+
+def _readable(raw: dict) -> bool:
+    user_id, event_id = raw["source"].get("userId"), raw["webhookEventId"]
+    return (isinstance(event_id, str) and len(event_id) <= 64
+            and (user_id is None or (isinstance(user_id, str) and len(user_id) <= 64))
+            and _timestamp(raw) is not None)
+
+
+def _timestamp(raw: dict) -> datetime | None:
+    value = raw.get("timestamp")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def occurred_at(raw: dict) -> datetime:
-    return datetime.fromtimestamp(int(raw.get("timestamp", 0)) / 1000, tz=timezone.utc)
+    """When the event happened; only called on events ``is_handled`` accepted."""
+    at = _timestamp(raw)
+    if at is None:
+        raise ValueError("event timestamp is not readable")
+    return at
 
 
 def to_incoming(raw: dict, codec: PostbackCodec) -> Incoming | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import EventStatus, WebhookEvent
@@ -46,10 +46,31 @@ def claim(session: Session, event_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def stalled(session: Session, older_than: datetime, limit: int = 100) -> list[int]:
-    """Events stuck pending or processing (a worker died): candidates for another go."""
+def next_for_user(session: Session, line_user_id: str, busy_since: datetime) -> int | None:
+    """The user's oldest pending event, or None when there is none or one of theirs is being
+    processed right now (claimed after ``busy_since``): that worker takes the rest in turn.
+    Called with the user's lock held, so the answer cannot change under the caller."""
+    mine = WebhookEvent.line_user_id == line_user_id
+    busy = session.scalar(select(WebhookEvent.id).where(
+        mine, WebhookEvent.status == EventStatus.PROCESSING,
+        WebhookEvent.claimed_at >= busy_since).limit(1))
+    if busy is not None:
+        return None
+    return session.scalar(
+        select(WebhookEvent.id).where(mine, WebhookEvent.status == EventStatus.PENDING)
+        .order_by(WebhookEvent.occurred_at, WebhookEvent.id).limit(1))
+
+
+def stalled(session: Session, pending_before: datetime, claimed_before: datetime,
+            limit: int = 100) -> list[int]:
+    """Events a dead worker left behind: pending since before ``pending_before``, or claimed
+    before ``claimed_before`` (a limit longer than any transaction, so an event still being
+    worked on is never taken twice)."""
     return list(session.scalars(
         select(WebhookEvent.id)
-        .where(WebhookEvent.status.in_([EventStatus.PENDING, EventStatus.PROCESSING]),
-               WebhookEvent.received_at < older_than)
-        .order_by(WebhookEvent.occurred_at).limit(limit)))
+        .where(or_(and_(WebhookEvent.status == EventStatus.PENDING,
+                        WebhookEvent.received_at < pending_before),
+                   and_(WebhookEvent.status == EventStatus.PROCESSING,
+                        func.coalesce(WebhookEvent.claimed_at, WebhookEvent.received_at)
+                        < claimed_before)))
+        .order_by(WebhookEvent.occurred_at, WebhookEvent.id).limit(limit)))

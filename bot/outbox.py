@@ -40,7 +40,8 @@ def enqueue_all(session: Session, renderer: Renderer, pushes: Iterable[Push],
             continue
         rows += _rows(push.to, renderer.messages(list(push.replies)), now,
                       dedupe_key=push.dedupe_key, silent=push.silent,
-                      category=OutboxCategory(push.category), urgent=push.urgent)
+                      category=OutboxCategory(push.category), urgent=push.urgent,
+                      expires_at=push.expires_at)
     return _insert(session, rows)
 
 
@@ -53,7 +54,8 @@ def enqueue_messages(session: Session, to, messages: list[dict], now: datetime, 
 
 
 def _rows(to, messages: list[dict], now: datetime, *, dedupe_key: str | None, silent: bool,
-          category: OutboxCategory, urgent: bool) -> list[dict]:
+          category: OutboxCategory, urgent: bool,
+          expires_at: datetime | None = None) -> list[dict]:
     recipients = list(dict.fromkeys(to))   # de-duplicated, order kept
     batches = [recipients[i:i + MULTICAST_MAX] for i in range(0, len(recipients), MULTICAST_MAX)]
     return [{
@@ -63,6 +65,7 @@ def _rows(to, messages: list[dict], now: datetime, *, dedupe_key: str | None, si
         "notification_disabled": silent,
         "category": category,
         "urgent": urgent,
+        "expires_at": expires_at,
         # The first batch carries the key itself, so "already queued?" is one look-up.
         "dedupe_key": dedupe_key if dedupe_key is None or n == 0 else f"{dedupe_key}#{n}",
         "status": OutboxStatus.PENDING,

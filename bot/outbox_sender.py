@@ -4,7 +4,9 @@ Rows are claimed with a short lease (``next_attempt_at`` moved forward) in their
 transaction, so a second sender skips them and a sender that dies mid-send only delays them;
 the retry key makes the repeat harmless (LINE answers 409 for a key it already accepted).
 In quiet hours only urgent rows go, silently. When the month's quota cannot cover everything,
-mentor digests go first and broadcasts are held.
+mentor digests go first and broadcasts are held. A message that outlives its use unsent
+(yesterday's digest, last month's reminder) expires instead of going out late. A rate-limit 429
+pauses the whole drain, not just the one message.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 
 from models import CATEGORY_PRIORITY, OutboxKind, OutboxMessage, OutboxStatus
 
@@ -28,6 +30,8 @@ LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 QUOTA_HOLD = timedelta(hours=6)   # a spent monthly quota is not retried in a loop
+RATE_LIMIT_PAUSE = timedelta(seconds=2)
+HELD = "held: "                   # last_error prefix of messages waiting for quota
 # LINE's per-channel rate limits are 2,000 pushes/s and about 200 multicasts/s; stay under.
 MIN_INTERVAL = {OutboxKind.PUSH: 1 / 1000, OutboxKind.MULTICAST: 1 / 150}
 
@@ -41,11 +45,14 @@ class DrainResult:
     retrying: int = 0
     parked: int = 0
     held_for_quota: int = 0
+    expired: int = 0
+    rate_limited: bool = False
     held_categories: set = field(default_factory=set)
 
     def __str__(self) -> str:
-        return (f"sent {self.sent}, retrying {self.retrying}, parked {self.parked}, "
-                f"held (quota) {self.held_for_quota}")
+        text = (f"sent {self.sent}, retrying {self.retrying}, parked {self.parked}, "
+                f"held (quota) {self.held_for_quota}, expired {self.expired}")
+        return text + (" (paused: LINE rate limit)" if self.rate_limited else "")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,7 +74,7 @@ class OutboxSender:
 
     def drain(self, max_batches: int = 50) -> DrainResult:
         """Send what is due now; stop when nothing is due (or after ``max_batches``)."""
-        result = DrainResult()
+        result = DrainResult(expired=self._expire())
         remaining = None
         quota_checked = False
         for _ in range(max_batches):
@@ -76,16 +83,39 @@ class OutboxSender:
                 break
             if not quota_checked:
                 remaining, quota_checked = self._quota(), True
-            for row in rows:
+            for n, row in enumerate(rows):
                 cost = len(row.recipients)
                 if remaining is not None and cost > remaining:
                     self._hold_for_quota(row, result)
                     continue
                 if self._send(row, result) and remaining is not None:
                     remaining -= cost
-        if result.sent or result.retrying or result.parked or result.held_for_quota:
+                if result.rate_limited:
+                    # LINE says slow down: hand the rest back and let the next drain go on.
+                    self._release(rows[n + 1:], self.clock() + RATE_LIMIT_PAUSE)
+                    break
+            if result.rate_limited:
+                break
+        if result.sent or result.retrying or result.parked or result.held_for_quota \
+                or result.expired:
             log.info("outbox: %s", result)
         return result
+
+    def _expire(self) -> int:
+        now = self.clock()
+        with self.db.transaction() as session:
+            return session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING,
+                       OutboxMessage.expires_at <= now)
+                .values(status=OutboxStatus.EXPIRED, last_error="expired unsent")).rowcount or 0
+
+    def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
+        if rows:
+            with self.db.transaction() as session:
+                session.execute(update(OutboxMessage)
+                                .where(OutboxMessage.id.in_([r.id for r in rows]))
+                                .values(next_attempt_at=when))
 
     def _quota(self) -> int | None:
         try:
@@ -97,7 +127,8 @@ class OutboxSender:
     def _claim(self) -> list[OutboxMessage]:
         now = self.clock()
         conditions = [OutboxMessage.status == OutboxStatus.PENDING,
-                      OutboxMessage.next_attempt_at <= now]
+                      OutboxMessage.next_attempt_at <= now,
+                      or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now)]
         if self.is_quiet(now):
             conditions.append(OutboxMessage.urgent.is_(True))
         with self.db.transaction() as session:
@@ -147,7 +178,7 @@ class OutboxSender:
         result.held_categories.add(row.category.value)
         log.warning("outbox %s (%s): not enough monthly quota left; held", row.id, row.category.value)
         self._update(row, {"next_attempt_at": self.clock() + QUOTA_HOLD,
-                           "last_error": "held: the month's message quota would be exceeded"})
+                           "last_error": HELD + "the month's message quota would be exceeded"})
 
     def _after_failure(self, row: OutboxMessage, err: SendError, result: DrainResult) -> dict:
         attempts = row.attempts + 1
@@ -156,8 +187,10 @@ class OutboxSender:
             result.held_for_quota += 1
             result.held_categories.add(row.category.value)
             log.warning("outbox %s: monthly message quota is spent; held", row.id)
-            return {"next_attempt_at": self.clock() + QUOTA_HOLD, "last_error": reason,
-                    "attempts": row.attempts}
+            return {"next_attempt_at": self.clock() + QUOTA_HOLD,
+                    "last_error": (HELD + reason)[:300], "attempts": row.attempts}
+        if err.status == 429:
+            result.rate_limited = True
         if err.retryable and attempts < self.max_attempts:
             result.retrying += 1
             return {"next_attempt_at": self.clock() + backoff(attempts), "last_error": reason}

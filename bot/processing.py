@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่"
 MAX_ATTEMPTS = 3
+STALE_PENDING = timedelta(minutes=2)
+# A claim younger than this belongs to a live worker: longer than any transaction can take.
+STALE_CLAIM = timedelta(minutes=5)
+MAX_IN_TURN = 50   # one thread handles at most this many of a user's events in a row
 
 
 class EventProcessor:
@@ -45,7 +49,8 @@ class EventProcessor:
         if self._pool is None:
             self._process_all(event_ids)
             return
-        # One task per webhook request keeps a user's events in timestamp order.
+        # One task per webhook request; across requests, process() keeps each user's events in
+        # timestamp order.
         self._futures = [f for f in self._futures if not f.done()]
         self._futures.append(self._pool.submit(self._process_all, event_ids))
 
@@ -66,10 +71,35 @@ class EventProcessor:
                 log.exception("event %s: unexpected failure", event_id)
 
     def process(self, event_id: int) -> None:
+        """Handle the event, after any older pending event of the same user.
+
+        Events of one user can arrive in separate webhook requests and so reach different pool
+        threads (or workers). Each thread takes the user's lock and claims the user's oldest
+        pending event, not necessarily the one it was given, and goes on until none is left;
+        while one of the user's events is being handled, other threads leave the user alone.
+        """
+        for _ in range(MAX_IN_TURN):
+            claimed = self._claim_next(event_id)
+            if claimed is None:
+                return
+            self._handle_claimed(claimed)
+
+    def _claim_next(self, event_id: int) -> int | None:
         db, now = self.svc.db, self.svc.clock()
         with db.transaction() as session:
-            if not inbox.claim(session, event_id, now):
-                return   # another worker has it, or it is done
+            event = session.get(WebhookEvent, event_id)
+            if event is None:
+                return None
+            if event.line_user_id is None:
+                return event_id if inbox.claim(session, event_id, now) else None
+            lock_conversation(session, event.line_user_id, now)
+            next_id = inbox.next_for_user(session, event.line_user_id, now - STALE_CLAIM)
+            if next_id is None or not inbox.claim(session, next_id, now):
+                return None
+            return next_id
+
+    def _handle_claimed(self, event_id: int) -> None:
+        db, now = self.svc.db, self.svc.clock()
         user_id = token = None
         effects = []
         try:
@@ -110,6 +140,7 @@ class EventProcessor:
             event = session.get(WebhookEvent, event_id)
             event.status = EventStatus.FAILED
             event.error = type(exc).__name__[:300]
+            event.payload = None   # failed for good: the message text goes (README, Privacy)
 
     def _reply(self, token: str, messages: list[dict], user_id: str | None) -> None:
         try:
@@ -126,14 +157,17 @@ class EventProcessor:
             outbox.enqueue_messages(session, [user_id], messages, self.svc.clock(),
                                     category=OutboxCategory.REPLY, urgent=True)
 
-    def recover_stalled(self, older_than: timedelta = timedelta(minutes=2)) -> int:
-        """Give events left pending or half-processed by a dead worker another go."""
+    def recover_stalled(self, older_than: timedelta = STALE_PENDING,
+                        claimed_before: timedelta = STALE_CLAIM) -> int:
+        """Give events left pending, or claimed by a worker that died, another go. An event
+        claimed less than ``claimed_before`` ago may still be in a worker's hands: left alone."""
         now = self.svc.clock()
         with self.svc.db.transaction() as session:
-            ids = inbox.stalled(session, now - older_than)
+            ids = inbox.stalled(session, now - older_than, now - claimed_before)
             for event in session.scalars(select(WebhookEvent).where(WebhookEvent.id.in_(ids))):
                 if event.attempts >= MAX_ATTEMPTS:
                     event.status, event.error = EventStatus.FAILED, "gave up after retries"
+                    event.payload = None
                 else:
                     event.status = EventStatus.PENDING
         self._process_all(ids)

@@ -6,7 +6,7 @@ the record did not exist, so nothing is learnt by probing ids.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from models import Assignment, Case, Household, Person, PlanItem, Role
@@ -49,8 +49,26 @@ def plan_item_for(session: Session, person: Person, item_id) -> PlanItem | None:
     return item
 
 
+def current_mentor(session: Session, household_id: int) -> Person | None:
+    """The mentor the household is assigned to now (None if it has none)."""
+    return session.scalar(
+        select(Person).join(Assignment, Assignment.mentor_id == Person.id)
+        .where(Assignment.household_id == household_id, Assignment.ended_at.is_(None)))
+
+
+def mentor_case_filter(mentor: Person):
+    """SQL condition: cases of the households assigned to ``mentor`` now. Whoever raised a
+    case, it follows its household: a mentor who handed the household on no longer sees it."""
+    if mentor.role is not Role.MENTOR:
+        return false()
+    return Case.household_id.in_(
+        select(Assignment.household_id)
+        .where(Assignment.mentor_id == mentor.id, Assignment.ended_at.is_(None)))
+
+
 def case_for(session: Session, person: Person, case_id, *, lock: bool = False) -> Case | None:
-    """A mentor reaches the cases they raised; a coordinator the cases of their district."""
+    """A mentor reaches the cases of households assigned to them now; a coordinator the cases
+    of their district."""
     if not isinstance(case_id, int):
         return None
     stmt = select(Case).where(Case.id == case_id)
@@ -60,7 +78,8 @@ def case_for(session: Session, person: Person, case_id, *, lock: bool = False) -
     if case is None:
         return None
     if person.role is Role.MENTOR:
-        return case if case.mentor_id == person.id else None
+        holder = current_mentor(session, case.household_id)
+        return case if holder is not None and holder.id == person.id else None
     return case if (case.province, case.district) == (person.province, person.district) else None
 
 

@@ -13,12 +13,14 @@ from .registration import _given_name
 from .replies import Button, Cards, Push, TextReply
 
 CLOSED_ALREADY = "เรื่องนี้ปิดแล้วค่ะ"
-# What the mentor who raised a case is told when it moves, and who did it.
+# What the household's mentor is told when a case moves, and who did it. A mentor who took the
+# household over after the case was raised reads NOT_RAISER_WORDS instead of "ที่ท่านส่ง".
 NOTICES: dict[CaseStatus, tuple[str, str]] = {
     CaseStatus.ACKNOWLEDGED: ("ศจพ.อ. รับเรื่องที่ท่านส่งแล้วค่ะ", "ผู้รับเรื่อง"),
     CaseStatus.REFERRED: ("ศจพ.อ. ส่งต่อเรื่องที่ท่านส่งถึงหน่วยงานแล้วค่ะ", "ผู้ส่งต่อ"),
     CaseStatus.CLOSED: ("ศจพ.อ. ปิดเรื่องที่ท่านส่งแล้วค่ะ", "ผู้ปิดเรื่อง"),
 }
+RAISER_WORDS, NOT_RAISER_WORDS = "ที่ท่านส่ง", "ของครัวเรือนที่ท่านดูแล"
 
 
 def raise_case(session: Session, *, household: Household, mentor: Person, dimension: str,
@@ -44,7 +46,7 @@ def alert_coordinators(session: Session, case: Case, ctx: Context) -> Push | Non
     card = case_card(case, ctx, for_coordinator=True)
     return Push(to=tuple(c.line_user_id for c in coordinators),
                 replies=(Cards(alt_text=f"เรื่องใหม่จากพี่เลี้ยง: ด้าน{_dim(case)}", cards=(card,)),),
-                dedupe_key=f"case-new:{case.id}", urgent=True)
+                dedupe_key=f"case-new:{case.id}")
 
 
 def _dim(case: Case) -> str:
@@ -82,7 +84,7 @@ def blocker(case: Case, coordinator: Person) -> str | None:
 def acknowledge(session: Session, case: Case, coordinator: Person, ctx: Context) -> Push | None:
     """รับเรื่อง: OPEN -> ACKNOWLEDGED. Returns the notice for the mentor."""
     _take(session, case, coordinator, ctx)
-    return _notice(case, coordinator, CaseStatus.ACKNOWLEDGED, f"case:{case.id}:ack")
+    return _notice(session, case, coordinator, CaseStatus.ACKNOWLEDGED, f"case:{case.id}:ack")
 
 
 def refer(session: Session, case: Case, coordinator: Person, agency: str,
@@ -91,7 +93,7 @@ def refer(session: Session, case: Case, coordinator: Person, agency: str,
     _take(session, case, coordinator, ctx)
     case.status, case.referred_agency, case.referred_at = CaseStatus.REFERRED, agency, ctx.now
     event = _record(session, case, coordinator, CaseStatus.REFERRED, agency, ctx)
-    return _notice(case, coordinator, CaseStatus.REFERRED, f"case:{case.id}:refer:{event.id}",
+    return _notice(session, case, coordinator, CaseStatus.REFERRED, f"case:{case.id}:refer:{event.id}",
                    ("ส่งต่อถึง", agency))
 
 
@@ -101,7 +103,7 @@ def close(session: Session, case: Case, coordinator: Person, outcome: str,
     _take(session, case, coordinator, ctx)
     case.status, case.outcome, case.closed_at = CaseStatus.CLOSED, outcome, ctx.now
     _record(session, case, coordinator, CaseStatus.CLOSED, outcome, ctx)
-    return _notice(case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close",
+    return _notice(session, case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close",
                    ("ผล", outcome))
 
 
@@ -122,19 +124,23 @@ def _record(session: Session, case: Case, actor: Person, action: CaseStatus, not
     return event
 
 
-def _notice(case: Case, coordinator: Person, action: CaseStatus, key: str,
+def _notice(session: Session, case: Case, coordinator: Person, action: CaseStatus, key: str,
             extra: tuple[str, str] | None = None) -> Push | None:
-    """What the mentor who raised the case is told (nothing if they have left LINE)."""
-    if not case.mentor.line_user_id:
+    """What the household's current mentor is told: not whoever raised the case, who may have
+    handed the household on (nothing if it has no mentor now, or theirs is not on LINE)."""
+    mentor = access.current_mentor(session, case.household_id)
+    if mentor is None or not mentor.line_user_id:
         return None
     headline, actor_word = NOTICES[action]
+    if mentor.id != case.mentor_id:
+        headline = headline.replace(RAISER_WORDS, NOT_RAISER_WORDS)
     lines = [headline, f"เรื่อง #{case.id}", f"ครัวเรือน: {case.household.head_name}",
              f"ด้าน: {_dim(case)}", f"{actor_word}: คุณ{_given_name(coordinator.name)}"]
     if extra:
         lines.append(f"{extra[0]}: {extra[1]}")
     follow = Button("เรื่องที่ส่งต่อ", payload={"a": "cmd", "k": "my_cases"},
                     text="เรื่องที่ส่งต่อ")
-    return Push(to=(case.mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),),
+    return Push(to=(mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),),
                 dedupe_key=key)
 
 
@@ -155,10 +161,12 @@ def district_queue(session: Session, coordinator: Person, limit: int) -> tuple[l
 
 
 def raised_by(session: Session, mentor: Person, limit: int) -> tuple[list[Case], int]:
-    """The cases a mentor raised, newest first. Returns (up to ``limit``, how many in all)."""
-    where = (Case.mentor_id == mentor.id,)
+    """The cases of the households a mentor looks after now (the rule of access.case_for),
+    newest first. Returns (up to ``limit``, how many in all)."""
+    where = (access.mentor_case_filter(mentor),)
     total = session.scalar(select(func.count()).select_from(Case).where(*where))
     shown = session.scalars(
-        select(Case).where(*where).options(selectinload(Case.acknowledged_by))
+        select(Case).where(*where)
+        .options(selectinload(Case.acknowledged_by), selectinload(Case.household))
         .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
     return list(shown), int(total or 0)

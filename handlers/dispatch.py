@@ -17,7 +17,12 @@ def handle(session: Session, incoming: Incoming, ctx: Context) -> Outcome:
         select(Person).where(Person.line_user_id == incoming.user_id)).scalar_one_or_none()
     if person is None:
         return registration.handle_stranger(session, incoming, ctx)
+    # A blocked account still gets 200 from LINE for pushes, delivered to nobody: remember the
+    # block so reminders and broadcasts skip the person (and quota is not spent on them).
     if incoming.kind is Kind.UNFOLLOW:
-        return Outcome()   # nothing to answer (no reply token); pushes to them simply fail
+        person.line_blocked_at = ctx.now
+        return Outcome()   # nothing to answer (no reply token)
+    if person.line_blocked_at is not None:
+        person.line_blocked_at = None
     from .conversations import handle_registered
     return handle_registered(session, person, incoming, ctx)

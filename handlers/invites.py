@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
-from models import Person, RegistrationCode, Role
+from models import Household, Person, RegistrationCode, Role
 
 from .codes import generate_code
 from .roster.bulk import chunks, key_in
@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงานอำเภอ"}
 # A clash needs a fresh draw; several in a row would mean the code space is nearly full.
 MAX_TRIES = 5
+
+
+# Operators type the district as it is spoken: "อำเภอวังสะพุง", "อ.วังสะพุง". Stored bare, as
+# the roster (and so households and cases) has it.
+DISTRICT_PREFIXES = ("อำเภอ", "อ.")
 
 
 class InviteError(Exception):
@@ -142,19 +147,44 @@ def find_by_phone(session: Session, phone: str) -> Person | None:
     return session.scalar(select(Person).where(Person.phone == _phone(phone)))
 
 
+def district_name(text: str) -> str:
+    """'อำเภอวังสะพุง', 'อ. วังสะพุง' -> 'วังสะพุง'."""
+    typed = clean(text)
+    for prefix in DISTRICT_PREFIXES:
+        if typed.startswith(prefix):
+            return clean(typed[len(prefix):])
+    return typed
+
+
+def has_households(session: Session, district: str, province: str) -> bool:
+    return session.scalar(select(Household.id).where(
+        Household.district == district, Household.province == province).limit(1)) is not None
+
+
 def create_coordinator(session: Session, name: str, district: str, province: str,
-                       phone: str | None, now: datetime, valid_days: int) -> RegistrationCode:
-    """A district coordinator and their code. A coordinator with that phone is reused as is."""
+                       phone: str | None, now: datetime, valid_days: int,
+                       force: bool = False) -> RegistrationCode:
+    """A district coordinator and their code. A coordinator with that phone is reused as is.
+
+    A district/province with no household in the database is most likely a typo (the
+    coordinator would see no cases, ever), so it is refused unless ``force``: e.g. the
+    coordinator is invited before the district's roster is imported."""
     person = find_by_phone(session, phone) if phone else None
     if person is not None and person.role is not Role.COORDINATOR:
         raise InviteError("that phone number belongs to a mentor, not a coordinator")
     if person is None:
-        fields = {"name": clean(name), "district": clean(district), "province": clean(province)}
+        fields = {"name": clean(name), "district": district_name(district),
+                  "province": clean(province)}
         for label, value in fields.items():
             if not value:
                 raise InviteError(f"{label} is empty")
             if len(value) > Person.__table__.c[label].type.length:
                 raise InviteError(f"{label} is too long")
+        if not force and not has_households(session, fields["district"], fields["province"]):
+            raise InviteError(
+                f"no household in district '{fields['district']}', province "
+                f"'{fields['province']}': check the spelling (as in the roster), or use --force "
+                "if the roster is not imported yet")
         person = Person(role=Role.COORDINATOR, phone=_phone(phone) if phone else None,
                         created_at=now, updated_at=now, **fields)
         session.add(person)

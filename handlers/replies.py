@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Push:
     silent: bool = False             # no notification sound
     category: str = "alert"          # digest / alert / broadcast (models.OutboxCategory)
     urgent: bool = False             # sent (silently) even in quiet hours
+    expires_at: datetime | None = None   # dropped, not sent, if still waiting then
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
     if draft.photo_message_id:
         session.add(VisitPhoto(visit_id=visit.id, line_message_id=draft.photo_message_id,
                                created_at=ctx.now))
-    _clear_pending_reminders(session, mentor)
+    _clear_pending_reminders(session, mentor, ctx)
     # A visit reported late (or out of order) never moves the record backwards.
     if household.last_visit_on is None or draft.visited_on >= household.last_visit_on:
         household.last_visit_on = draft.visited_on
@@ -72,9 +72,15 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
     return visit, pushes
 
 
-def _clear_pending_reminders(session: Session, mentor: Person) -> None:
+def _clear_pending_reminders(session: Session, mentor: Person, ctx: Context) -> None:
     """A reminder not sent yet may name this household: drop it. The clock's next tick queues
-    a fresh one (same natural key) with only what is still due."""
+    a fresh one (same natural key) with only what is still due.
+
+    Only one never tried and not being sent right now (leased): a reminder LINE may already
+    have delivered (a timeout) stays, so nobody gets two in a day.
+    """
     session.execute(delete(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.attempts == 0,
+        OutboxMessage.next_attempt_at <= ctx.now,
         OutboxMessage.dedupe_key.like(f"reminder:{mentor.id}:%")))

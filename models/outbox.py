@@ -38,6 +38,7 @@ class OutboxStatus(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     PARKED = "parked"   # failed for good (4xx) or too often; needs a person to look
+    EXPIRED = "expired"  # outlived its use unsent (yesterday's digest): never sent late
 
 
 class OutboxMessage(Base):
@@ -59,6 +60,8 @@ class OutboxMessage(Base):
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # After this moment the message is dropped instead of sent (a digest is about its day).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

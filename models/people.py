@@ -30,6 +30,9 @@ class Person(Base):
     district: Mapped[str] = mapped_column(String(100))
     line_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person blocks the Official Account (LINE still answers 200 to pushes then,
+    # delivering nothing): reminders and broadcasts skip them until they unblock.
+    line_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

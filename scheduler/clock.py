@@ -30,6 +30,8 @@ def build_scheduler(svc: Services) -> BlockingScheduler:
 
 
 def run(svc: Services) -> None:
+    # One line per job run every few seconds would bury what matters in the log.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(svc)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("clock process started with %d job(s)", len(scheduler.get_jobs()))

@@ -1,4 +1,5 @@
-"""First-visit due dates: a household nobody has visited yet is due N days after assignment."""
+"""First-visit due dates: a household is due N days after it was assigned to its mentor, until
+that mentor's first visit sets the next date."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,7 +15,8 @@ BATCH = 5000
 
 
 def schedule_first_visits(session: Session, policy: Policy) -> int:
-    """Give every assigned, never-visited household without a due date its first one.
+    """Give every assigned household without a due date (never visited, or just moved to a new
+    mentor) its first one: FIRST_VISIT_DAYS after the assignment.
 
     Done here (not at import) so it also covers households assigned any other way, and it is
     idempotent: a household that has a due date is never touched again.
@@ -22,8 +24,7 @@ def schedule_first_visits(session: Session, policy: Policy) -> int:
     rows = session.execute(
         select(Household.id, Assignment.assigned_at)
         .join(Assignment, Assignment.household_id == Household.id)
-        .where(Assignment.ended_at.is_(None), Household.next_visit_due.is_(None),
-               Household.last_visit_on.is_(None))
+        .where(Assignment.ended_at.is_(None), Household.next_visit_due.is_(None))
         .limit(BATCH)).all()
     if not rows:
         return 0

@@ -30,7 +30,8 @@ def drain_outbox(svc: Services):
 def tick(svc: Services):
     """Reminders, digests, re-raises and broadcasts that are due now (then the outbox)."""
     from .tick import run_tick
-    return run_tick(svc, svc.clock())
+    # Queue only: the outbox job (every few seconds) sends, with the real clock.
+    return run_tick(svc, svc.clock(), send=False)
 
 
 def recover_events(svc: Services) -> int:

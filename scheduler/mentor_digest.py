@@ -12,6 +12,7 @@ from handlers.registration import _given_name
 from handlers.replies import Button, Card, Cards, Field, Push, TextReply
 from models import Assignment, Household, OutboxMessage, Person, Role
 
+from .broadcasts import monthly_pending, monthly_text, reachable
 from .policy import Policy
 
 MAX_CARDS = 12   # LINE's carousel limit
@@ -33,8 +34,14 @@ def not_reminded_yet(person_id_column, today: date):
 
 def _due(today: date, policy: Policy) -> tuple:
     horizon = today + timedelta(days=policy.due_soon_days)
-    return (Assignment.ended_at.is_(None), Person.role == Role.MENTOR,
-            Person.line_user_id.is_not(None), Household.next_visit_due <= horizon)
+    return (Assignment.ended_at.is_(None), *reachable(Role.MENTOR),
+            Household.next_visit_due <= horizon)
+
+
+def reminded_today(session: Session, today: date) -> set[int]:
+    """Ids of the people who already have today's reminder queued (one index look-up each)."""
+    return set(session.scalars(select(Person.id).where(
+        Person.line_user_id.is_not(None), ~not_reminded_yet(Person.id, today))))
 
 
 def mentors_to_remind(session: Session, today: date, policy: Policy) -> list[list[int]]:
@@ -68,12 +75,15 @@ def mentor_digests(session: Session, today: date, policy: Policy,
     by_mentor: dict[tuple, list] = defaultdict(list)
     for row in rows:
         by_mentor[(row.id, row.name, row.line_user_id)].append(row)
-    return [_digest(person_id, name, line_user_id, households, today, policy)
+    # On the monthly reminder's day the notice rides in the digest: one push, not two.
+    monthly = (monthly_text(today) if policy.broadcast_day_reached(today)
+               and monthly_pending(session, today) else None)
+    return [_digest(person_id, name, line_user_id, households, today, policy, monthly)
             for (person_id, name, line_user_id), households in by_mentor.items()]
 
 
 def _digest(person_id: int, name: str, line_user_id: str, households: list,
-            today: date, policy: Policy) -> Push:
+            today: date, policy: Policy, monthly: str | None) -> Push:
     overdue = sum(1 for h in households if h.next_visit_due < today)
     shown = households[:MAX_CARDS] if len(households) <= MAX_CARDS else households[:MAX_CARDS - 1]
     cards = tuple(_card(h, today, policy) for h in shown)
@@ -81,8 +91,12 @@ def _digest(person_id: int, name: str, line_user_id: str, households: list,
     if len(households) > len(shown):
         replies.append(TextReply(f"และอีก {len(households) - len(shown)} ครัวเรือน "
                                  "ดูทั้งหมดได้ที่เมนู \"บ้านที่ดูแล\""))
+    if monthly:
+        replies.append(TextReply(monthly))
+    # A digest is about its day: if it has not gone out by midnight, it never does.
     return Push(to=(line_user_id,), replies=tuple(replies),
-                dedupe_key=reminder_key(person_id, today), category="digest")
+                dedupe_key=reminder_key(person_id, today), category="digest",
+                expires_at=policy.end_of_day(today))
 
 
 def _headline(name: str, due: int, overdue: int) -> str:

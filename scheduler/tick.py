@@ -3,11 +3,14 @@
 Each job decides from the moment alone whether it is due (after its hour today, outside quiet
 hours), and queues with a natural key (recipient, kind, day), so a tick run twice, two clock
 processes, or a clock that comes back after days of downtime send each thing once: after
-downtime there is one digest for today, not one for every missed day.
+downtime there is one digest for today, not one for every missed day (yesterday's unsent
+digests expire at midnight).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +20,7 @@ from bot.postback_codec import PostbackCodec
 from bot.render import Renderer
 from bot.services import Services
 
-from . import broadcasts, case_reminders, coordinator_digest, due_dates, mentor_digest
+from . import broadcasts, coordinator_digest, due_dates, mentor_digest
 from .policy import Policy
 
 log = logging.getLogger(__name__)
@@ -28,24 +31,58 @@ class TickReport:
     at: datetime
     local: datetime
     quiet: bool
+    dry_run: bool = False
     queued: dict[str, int] = field(default_factory=dict)
-    sent: DrainResult = field(default_factory=DrainResult)
+    sent: DrainResult | None = None
 
     def lines(self) -> list[str]:
         out = [f"tick at {self.local:%Y-%m-%d %H:%M} ({self.local.tzinfo})"
-               + (" in quiet hours" if self.quiet else "")]
-        out += [f"queued {name}: {count}" for name, count in self.queued.items()]
-        out.append(f"outbox: {self.sent}")
+               + (" in quiet hours" if self.quiet else "")
+               + (" (dry run: nothing kept, nothing sent)" if self.dry_run else "")]
+        verb = "would queue" if self.dry_run else "queued"
+        out += [f"{verb} {name}: {count}" for name, count in self.queued.items()]
+        if self.sent is not None:
+            out.append(f"outbox: {self.sent}")
         return out
 
 
-def run_tick(svc: Services, at: datetime, *, send: bool = True) -> TickReport:
+def run_tick(svc: Services, at: datetime, *, send: bool = True, dry_run: bool = False,
+             clock: Callable[[], datetime] | None = None) -> TickReport:
+    """Queue what is due as of ``at``; then (``send``) drain the outbox.
+
+    ``clock`` is the sender's notion of now (the real clock in production, so leases and quiet
+    hours follow the time as it passes); by default the tick's own moment (tests, --at).
+    ``dry_run`` counts what would be queued and rolls it all back.
+    """
     policy = Policy.from_config(svc.config)
     renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
     local = policy.local(at)
-    today = local.date()
-    report = TickReport(at=at, local=local, quiet=policy.is_quiet(at))
-    with svc.db.transaction() as session:
+    report = TickReport(at=at, local=local, quiet=policy.is_quiet(at), dry_run=dry_run)
+    if dry_run:
+        # Everything in one transaction that is rolled back: the counts are real, nothing stays.
+        try:
+            with svc.db.transaction() as session:
+                _jobs_run(report, policy, renderer, at, lambda: _same(session))
+                raise _Rollback
+        except _Rollback:
+            return report
+    _jobs_run(report, policy, renderer, at, svc.db.transaction)
+    if send:
+        sender = OutboxSender(svc.db, svc.line, clock or (lambda: at),
+                              batch=int(svc.config["OUTBOX_BATCH"]),
+                              max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
+                              is_quiet=policy.is_quiet)
+        report.sent = sender.drain()
+    if any(report.queued.values()):
+        log.info("tick: queued %s", report.queued)
+    return report
+
+
+def _jobs_run(report: TickReport, policy: Policy, renderer: Renderer, at: datetime,
+              transaction) -> None:
+    today = report.local.date()
+    local = report.local
+    with transaction() as session:
         due_dates.schedule_first_visits(session, policy)
     if not report.quiet:
         # name -> (due now?, split the work into parts, build one part's pushes)
@@ -57,36 +94,35 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True) -> TickReport:
             "coordinator digests": (
                 local.time() >= policy.coordinator_digest_at, _whole,
                 lambda s, _: coordinator_digest.coordinator_digests(s, at, today, policy)),
-            "case re-raises": (
-                True, _whole, lambda s, _: case_reminders.reraise_unacknowledged(s, at, policy)),
             "monthly broadcast": (
-                today.day == policy.broadcast_day and local.time() >= policy.broadcast_at,
-                _whole, lambda s, _: [p for p in [broadcasts.monthly_reminder(s, today)] if p]),
+                policy.broadcast_due(local), _whole,
+                lambda s, _: [p for p in [broadcasts.monthly_reminder(s, today, policy)] if p]),
         }
         for name, (due, split, build) in jobs.items():
             if due:
-                report.queued[name] = _queue(svc, renderer, split, build, at)
-    if send:
-        sender = OutboxSender(svc.db, svc.line, lambda: at, batch=int(svc.config["OUTBOX_BATCH"]),
-                              max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
-                              is_quiet=policy.is_quiet)
-        report.sent = sender.drain()
-    if any(report.queued.values()):
-        log.info("tick: queued %s", report.queued)
-    return report
+                report.queued[name] = _queue(transaction, renderer, split, build, at)
 
 
 def _whole(_session) -> list[None]:
     return [None]
 
 
-def _queue(svc: Services, renderer: Renderer, split, build, at: datetime) -> int:
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def _same(session):
+    yield session
+
+
+def _queue(transaction, renderer: Renderer, split, build, at: datetime) -> int:
     """Queue a job's pushes part by part. What a part decides and what it queues commit
     together; a crash between parts leaves the rest to the next tick (natural keys)."""
-    with svc.db.transaction() as session:
+    with transaction() as session:
         parts = split(session)
     queued = 0
     for part in parts:
-        with svc.db.transaction() as session:
+        with transaction() as session:
             queued += enqueue_all(session, renderer, build(session, part), at)
     return queued

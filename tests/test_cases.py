@@ -367,3 +367,57 @@ def test_a_mentor_follows_their_cases_newest_first(players, db, ids, clock):
     assert [m["type"] for m in mentor.last] == ["text"]
     assert "33 เรื่อง" in mentor.text and "และอีก 3 เรื่อง" in mentor.text
     assert mentor.text.index(f"#{made[1]} ") < mentor.text.index(f"#{made[2]} ")
+
+
+# -- a household handed to another mentor ----------------------------------------------------
+NEW_MENTOR = "U" + "8" * 32
+
+
+def reassign(db, ids, clock) -> int:
+    """The household goes to another (registered) mentor; returns the new mentor's id."""
+    from models import Assignment
+    with db.transaction() as s:
+        new = factories.person(s, name="นางสาวดวงใจ มีสุข", phone="0810000098",
+                               line_user_id=NEW_MENTOR)
+        current = s.scalar(select(Assignment).where(Assignment.household_id == ids["household"],
+                                                    Assignment.ended_at.is_(None)))
+        current.ended_at = clock.now
+        s.add(Assignment(household_id=ids["household"], mentor_id=new.id, assigned_at=clock.now))
+        return new.id
+
+
+def test_a_reassigned_household_takes_its_cases_to_the_new_mentor(players, raised, db, app,
+                                                                  fake_line, clock, ids):
+    from handlers import access
+    from models import Person
+    case_id = the_case(db).id
+    new_id = reassign(db, ids, clock)
+    with db.transaction() as s:
+        assert access.case_for(s, s.get(Person, ids["mentor"]), case_id) is None
+        assert access.case_for(s, s.get(Person, new_id), case_id).id == case_id
+    old = players["mentor"]
+    old.say("เรื่องที่ส่งต่อ")
+    assert "ยังไม่มีเรื่อง" in old.text and f"#{case_id}" not in old.text
+    new = Player(players["a"].line, fake_line, NEW_MENTOR, clock)
+    new.say("เรื่องที่ส่งต่อ")
+    assert f"#{case_id}" in new.text
+
+    seen_old = len(fake_line.sent_messages(MENTOR))
+    players["a"].tap("รับเรื่อง", raised["a"])
+    assert drain(app) == 1
+    assert len(fake_line.sent_messages(MENTOR)) == seen_old      # the old mentor hears nothing
+    notice = new_for(fake_line, NEW_MENTOR, 1)
+    assert "รับเรื่อง" in notice and f"#{case_id}" in notice and "ครัวเรือนที่ท่านดูแล" in notice
+
+
+def test_no_notice_when_the_household_has_no_mentor_now(players, raised, db, app, fake_line,
+                                                        clock, ids):
+    from models import Assignment
+    with db.transaction() as s:
+        s.scalar(select(Assignment).where(Assignment.household_id == ids["household"])) \
+            .ended_at = clock.now
+    seen = len(fake_line.sent_messages(MENTOR))
+    players["a"].tap("รับเรื่อง", raised["a"])
+    assert the_case(db).status is CaseStatus.ACKNOWLEDGED
+    drain(app)
+    assert len(fake_line.sent_messages(MENTOR)) == seen

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from itertools import chain, repeat
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 import handlers.invites as invites
@@ -47,8 +48,9 @@ def test_list_shows_one_open_code_per_imported_mentor(runner, db, tmp_path):
 
 
 def test_coordinator_is_created_and_reused_by_phone(runner, db, clock):
+    # --force: no roster imported, so the district has no household in the database yet.
     args = ["coordinator", "--name", "นางสาวสมหญิง ใจงาม", "--district", "วังสะพุง",
-            "--phone", "๐๘๙-๑๒๓-๔๕๖๗"]
+            "--phone", "๐๘๙-๑๒๓-๔๕๖๗", "--force"]
     first = invite(runner, *args)
     second = invite(runner, *args)
 
@@ -62,6 +64,37 @@ def test_coordinator_is_created_and_reused_by_phone(runner, db, clock):
     old, new = codes_of(db, "0891234567")
     assert old.revoked_at == clock.now and new.revoked_at is None
     assert invite(runner, "list").stdout.split("\t")[0] == display_code(new.code)
+
+
+def coordinators(db) -> list[tuple[str, str]]:
+    with db.transaction() as s:
+        return [(p.district, p.province) for p in
+                s.scalars(select(Person).where(Person.role == Role.COORDINATOR))]
+
+
+@pytest.mark.parametrize("typed", ["อำเภอวังสะพุง", "อ.วังสะพุง", "อ. วังสะพุง", " วังสะพุง "])
+def test_coordinator_district_is_stored_without_the_word_for_district(runner, db, tmp_path,
+                                                                     typed):
+    assert import_roster(runner, write_roster(tmp_path, SAMPLE_CSV)).exit_code == 0
+    result = invite(runner, "coordinator", "--name", "นางสาวสมหญิง ใจงาม", "--district", typed)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split("\t")[3] == "วังสะพุง"
+    assert coordinators(db) == [("วังสะพุง", "เลย")]
+
+
+@pytest.mark.parametrize("district, province", [("วังสะพุ", "เลย"), ("วังสะพุง", "ขอนแก่น")])
+def test_coordinator_of_a_district_without_households_is_refused_unless_forced(
+        runner, db, tmp_path, district, province):
+    assert import_roster(runner, write_roster(tmp_path, SAMPLE_CSV)).exit_code == 0
+    args = ["coordinator", "--name", "นางสาวสมหญิง ใจงาม", "--district", district,
+            "--province", province]
+    refused = invite(runner, *args)
+    assert refused.exit_code == 1
+    assert "no household" in refused.stderr and "--force" in refused.stderr
+    assert refused.stdout == "" and coordinators(db) == []
+    forced = invite(runner, *args, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert coordinators(db) == [(district, province)]
 
 
 def test_coordinator_phone_of_a_mentor_is_refused(runner, db, tmp_path):

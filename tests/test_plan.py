@@ -307,7 +307,7 @@ def test_a_mentor_with_several_households_picks_one_first(mentor, db, clock, set
     mentor.tap("ยกเลิก")                                  # cancel at the pick step too
     assert "ยกเลิกการดูแผนพัฒนาครัวเรือนแล้วค่ะ" in mentor.text
     mentor.say("แผนพัฒนาครัวเรือน")
-    mentor.tap("บุญมี ศรีสุข")
+    mentor.tap("2 บุญมี")                                # numbered picker
     assert "นายบุญมี ศรีสุข" in all_text(bubbles(mentor.last)[:1])
     mentor.tap("เพิ่มกิจกรรม")                             # the card names its household
     assert "กิจกรรมนี้อยู่ด้านใด" in mentor.text

@@ -48,10 +48,15 @@ def list_codes(district: str | None) -> None:
 @click.option("--district", required=True, help="District (อำเภอ) they coordinate.")
 @click.option("--province", default="เลย", show_default=True)
 @click.option("--phone", help="Digits; a coordinator already holding it is reused.")
-def coordinator(name: str, district: str, province: str, phone: str | None) -> None:
-    """Create a district coordinator (ผู้ประสานงานอำเภอ) and print their code."""
+@click.option("--force", is_flag=True,
+              help="Create even if no household of that district is in the database yet.")
+def coordinator(name: str, district: str, province: str, phone: str | None,
+                force: bool) -> None:
+    """Create a district coordinator (ผู้ประสานงานอำเภอ) and print their code.
+
+    The district may be typed with อำเภอ/อ. in front; it is stored without."""
     _issue(lambda session, now, days: create_coordinator(
-        session, name, district, province, phone, now, days))
+        session, name, district, province, phone, now, days, force=force))
 
 
 @invite_group.command("reissue")

@@ -26,12 +26,18 @@ def run() -> None:
 @scheduler_group.command("tick")
 @click.option("--at", "at_text", help="ISO date-time (default now); without a zone: BOT_TIMEZONE.")
 @click.option("--no-send", is_flag=True, help="Queue only; leave sending to the clock process.")
-def tick(at_text: str | None, no_send: bool) -> None:
-    """Run every job once as of --at, and print what was queued and sent."""
+@click.option("--dry-run", is_flag=True,
+              help="Only count what would be queued; keep nothing, send nothing.")
+def tick(at_text: str | None, no_send: bool, dry_run: bool) -> None:
+    """Run every job once as of --at, and print what was queued and sent.
+
+    Without --dry-run this really queues and sends, and uses up that day's natural keys (a
+    digest for that day will not be sent again): check a configuration with --dry-run.
+    """
     from scheduler.tick import run_tick
     svc = services()
     at = _parse_at(at_text, svc) if at_text else svc.clock()
-    for line in run_tick(svc, at, send=not no_send).lines():
+    for line in run_tick(svc, at, send=not no_send, dry_run=dry_run).lines():
         click.echo(line)
 
 
@@ -48,10 +54,12 @@ def _parse_at(text: str, svc) -> datetime:
 @click.command("broadcast")
 @click.option("--to", "audience", type=click.Choice(["mentors", "coordinators"]), required=True)
 @click.option("--district", help="Only this district (its Thai name, e.g. เมืองเลย).")
+@click.option("--province", help="Only this province (district names repeat across provinces).")
 @click.option("--dry-run", is_flag=True, help="Print the recipients and quota it would use.")
 @click.argument("text")
 @with_appcontext
-def broadcast(audience: str, district: str | None, dry_run: bool, text: str) -> None:
+def broadcast(audience: str, district: str | None, province: str | None, dry_run: bool,
+              text: str) -> None:
     """Queue a notice to every registered mentor or coordinator (multicast, 500 per request)."""
     from scheduler.broadcasts import notice
     from ..outbox import enqueue
@@ -63,7 +71,7 @@ def broadcast(audience: str, district: str | None, dry_run: bool, text: str) -> 
     if not text:
         raise click.UsageError("the notice is empty")
     with svc.db.transaction() as session:
-        push = notice(session, role, text, district)
+        push = notice(session, role, text, district, province)
         count = len(push.to)
         click.echo(f"recipients: {count}; quota it uses: {count} message(s); "
                    f"requests: {-(-count // 500)} multicast(s)")

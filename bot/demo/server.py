@@ -217,7 +217,8 @@ def _start_clock(svc):
 
     from scheduler import jobs
 
-    # A line per run every second would drown the server's log.
+    # A line per run every second, and per poll of the page, would drown the server's log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     clock = BackgroundScheduler(timezone=svc.tz)
@@ -225,5 +226,6 @@ def _start_clock(svc):
     clock.add_job(jobs.drain_outbox, "interval", seconds=1, args=[svc], id="outbox", **common)
     clock.add_job(jobs.recover_events, "interval", minutes=1, args=[svc], id="recover-events",
                   **common)
+    clock.add_job(jobs.tick, "interval", minutes=1, args=[svc], id="reminders", **common)
     clock.start()
     return clock

@@ -5,12 +5,11 @@ from collections.abc import Callable
 
 from models import Role
 
-from .engine import Conversation, Engine
+from .engine import PAUSED, Conversation, Engine
 from .menu import show_menu
 from .views import cases as case_views
 from .views import district as district_views
 from .views import households as household_views
-from .views import plan as plan_views
 from .actions import case_actions, plan_actions
 
 Command = Callable[[Conversation, Engine], None]
@@ -36,18 +35,29 @@ def _start_for_household(flow: str) -> Action:
 
 
 def _resume(conv: Conversation, engine: Engine, payload: dict) -> None:
-    paused = conv.state.data.get("paused")
+    paused = conv.state.data.get(PAUSED)
     if not paused or paused.get("flow") not in engine.flows:
-        show_menu(conv, "ไม่มีรายการค้างให้ทำต่อค่ะ")
+        _say_then_current(conv, engine, "ไม่มีรายการค้างให้ทำต่อค่ะ")
         return
+    _leave_current_flow(conv, engine)   # a flow started since the pause ends, and says so
     conv.state.flow, conv.state.step = paused["flow"], paused["step"]
     conv.state.data = paused["data"]
     engine.resume(conv)
 
 
 def _discard(conv: Conversation, engine: Engine, payload: dict) -> None:
-    conv.state.data = {}
-    show_menu(conv, "ทิ้งรายการที่ค้างไว้แล้วค่ะ")
+    """Throw the paused draft away; a flow in progress goes on untouched."""
+    if conv.state.data.get(PAUSED):
+        conv.state.data = {k: v for k, v in conv.state.data.items() if k != PAUSED}
+    _say_then_current(conv, engine, "ทิ้งรายการที่ค้างไว้แล้วค่ะ")
+
+
+def _say_then_current(conv: Conversation, engine: Engine, note: str) -> None:
+    """The note, then the question in progress again (or the menu when there is none)."""
+    if conv.state.flow:
+        engine.ask(conv, note=note)
+    else:
+        show_menu(conv, note)
 
 
 # Global buttons (postback {"a": ...}): every handler checks access to the record it names.
@@ -58,6 +68,7 @@ ACTIONS: dict[str, tuple[frozenset[Role], Action]] = {
     "additem": (MENTOR, _start_for_household("plan_item")),
     "item": (MENTOR, plan_actions.set_item_status),
     "case": (COORDINATOR, case_actions.act_on_case),
+    "households": (MENTOR, household_views.show_households_page),
     "resume": (MENTOR | COORDINATOR, _resume),
     "discard": (MENTOR | COORDINATOR, _discard),
 }

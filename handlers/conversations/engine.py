@@ -119,6 +119,17 @@ def _replace_buttons(reply: Reply, buttons: tuple[Button, ...]) -> Reply:
     return replace(reply, buttons=buttons)
 
 
+# A draft paused by the idle timeout (router._expire) lives in the data under this key, and
+# outlives the flows started and ended after it, until it is resumed or thrown away.
+PAUSED = "paused"
+
+
+def kept_data(conv: Conversation) -> dict:
+    """What a new or finished flow's data starts from: only the paused draft, if any."""
+    paused = conv.state.data.get(PAUSED) if conv.state.data else None
+    return {PAUSED: paused} if paused else {}
+
+
 def _touch_data(conv: Conversation) -> None:
     # Steps edit the JSON data in place (nested too), which SQLAlchemy cannot see: say so.
     flag_modified(conv.state, "data")
@@ -133,7 +144,7 @@ class Engine:
     # -- starting, asking, finishing ---------------------------------------------------------
     def start(self, conv: Conversation, flow_name: str, args: dict | None = None) -> None:
         flow = self.flows[flow_name]
-        conv.state.flow, conv.state.step, conv.state.data = flow.name, None, {}
+        conv.state.flow, conv.state.step, conv.state.data = flow.name, None, kept_data(conv)
         self._bump(conv)
         self._follow(conv, flow.start(conv, args or {}))
 
@@ -168,7 +179,7 @@ class Engine:
 
     def finish(self, conv: Conversation) -> None:
         conv.state.flow = conv.state.step = None
-        conv.state.data = {}
+        conv.state.data = kept_data(conv)
         conv.state.expires_at = None
         conv.state.version += 1
 

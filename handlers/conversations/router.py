@@ -10,7 +10,7 @@ from ..incoming import Incoming, Kind
 from ..registration import _given_name
 from ..replies import Button, Outcome, TextReply
 from . import commands
-from .engine import CANCEL_WORDS, Conversation, Engine
+from .engine import CANCEL_WORDS, PAUSED, Conversation, Engine
 from .flows import FLOWS
 from .menu import MENU_WORDS, command_for_text, menu_buttons, show_menu
 
@@ -95,9 +95,11 @@ def _expire(conv: Conversation) -> None:
     """30 minutes idle: the flow ends; a resumable draft is kept and offered back."""
     flow = ENGINE.flows[conv.state.flow]
     if flow.resumable:
-        paused = {"flow": conv.state.flow, "step": conv.state.step, "data": conv.state.data}
+        # The newest draft is the one kept (an older paused one in its data is dropped).
+        draft = {k: v for k, v in conv.state.data.items() if k != PAUSED}
+        paused = {"flow": conv.state.flow, "step": conv.state.step, "data": draft}
         ENGINE.finish(conv)
-        conv.state.data = {"paused": paused}
+        conv.state.data = {PAUSED: paused}
         conv.outcome.say(TextReply(
             f"{flow.title}ที่ค้างไว้หมดเวลาแล้ว (ไม่มีการตอบ 30 นาที) ยังไม่ได้บันทึกค่ะ\n"
             "ต้องการทำต่อจากเดิมหรือไม่",

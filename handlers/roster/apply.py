@@ -158,6 +158,9 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
         if holder is None or holder[1] != mentor_id:
             if holder is not None:
                 ended.append({"id": holder[0], "ended_at": now})
+                # A new mentor is not late for the old one's date: their first visit is due
+                # FIRST_VISIT_DAYS after taking over (the clock fills the date in).
+                updates.append({"id": record.id, "updated_at": now, "next_visit_due": None})
             assigned.append({"household_id": record.id, "mentor_id": mentor_id,
                              "assigned_at": now})
 

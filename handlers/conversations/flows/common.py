@@ -5,9 +5,12 @@ from models import Household
 
 from ... import access
 from ...replies import TextReply
+from ...thai_text import thai_digits_to_arabic
 from ..engine import Conversation, Done, Next, Step
 
-PAGE = 11   # households per page of quick replies (13 minus "more" and ยกเลิก)
+# Households per page of quick replies: LINE's 13 minus หน้าก่อน, หน้าถัดไป and ยกเลิก.
+PAGE = 10
+LABEL_MAX = 20   # LINE's quick-reply label limit
 SKIP = "ข้าม"
 
 
@@ -41,21 +44,54 @@ def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Nex
 
 
 def _ask_household(conv: Conversation):
+    """A numbered list; buttons say number + first name ('1 สมศรี'), so two heads with the
+    same name, or long names LINE would cut, can still be told apart."""
     households = access.mentor_households(conv.session, conv.person)
-    page = int(conv.data.get("page", 0))
-    shown = households[page * PAGE:(page + 1) * PAGE]
-    buttons = [conv.tap(short_name(h.head_name), str(h.id)) for h in shown]
-    if len(households) > (page + 1) * PAGE:
+    page = _page(conv, len(households))
+    start = page * PAGE
+    shown = households[start:start + PAGE]
+    buttons = [conv.tap(_label(start + i + 1, h), str(h.id)) for i, h in enumerate(shown)]
+    if page > 0:
+        buttons.append(conv.tap("หน้าก่อน", "back"))
+    if len(households) > start + PAGE:
         buttons.append(conv.tap("หน้าถัดไป", "more"))
-    listing = "\n".join(f"• {h.head_name} ({h.village_name or '-'})" for h in shown)
+    listing = "\n".join(f"{start + i + 1}. {h.head_name} ({h.village_name or '-'})"
+                         for i, h in enumerate(shown))
     return [TextReply(f"เลือกครัวเรือนค่ะ\n{listing}", buttons=tuple(buttons))]
 
 
+def _label(number: int, household: Household) -> str:
+    first = (short_name(household.head_name).split() or ["-"])[0]
+    return f"{number} {first}"[:LABEL_MAX]
+
+
+def _page(conv: Conversation, count: int) -> int:
+    """The page asked for, kept within the list (it may have shrunk meanwhile)."""
+    last = max(0, (count - 1) // PAGE)
+    return min(max(0, int(conv.data.get("page", 0))), last)
+
+
+PAGE_MOVES = {"more": 1, "back": -1}
+
+
 def _household_tapped(conv: Conversation, value: str, payload: dict) -> Next:
-    if value == "more":
-        conv.data["page"] = int(conv.data.get("page", 0)) + 1
+    if value in PAGE_MOVES:
+        conv.data["page"] = max(0, int(conv.data.get("page", 0)) + PAGE_MOVES[value])
         return "household"
-    household = access.household_for(conv.session, conv.person, _int(value))
+    return _pick(conv, _int(value))
+
+
+def _household_typed(conv: Conversation, text: str) -> Next | None:
+    """A typed list number ('2' or '๒') picks that household."""
+    number = _int(thai_digits_to_arabic(text).strip().rstrip("."))
+    households = access.mentor_households(conv.session, conv.person)
+    if number is None or not 1 <= number <= len(households):
+        return None
+    return _pick(conv, households[number - 1].id)
+
+
+def _pick(conv: Conversation, household_id: int | None) -> Next:
+    household = access.household_for(conv.session, conv.person, household_id)
     if household is None:
         return "household"
     conv.data["h"] = household.id
@@ -63,7 +99,8 @@ def _household_tapped(conv: Conversation, value: str, payload: dict) -> Next:
     return conv.data.pop("after_pick")
 
 
-PICK_HOUSEHOLD = Step(ask=_ask_household, on_tap=_household_tapped)
+PICK_HOUSEHOLD = Step(ask=_ask_household, on_tap=_household_tapped, on_text=_household_typed,
+                      reprompt="กดปุ่มหมายเลขครัวเรือน หรือพิมพ์หมายเลขค่ะ")
 
 
 def _int(value) -> int | None:

@@ -60,14 +60,21 @@ def _set_date(conv: Conversation, day: date) -> Next:
     return return_to_summary(conv, "t_attitude")
 
 
+# Buttons' values and words people type for a recent day -> days before today.
+DAY_OFFSETS = {"today": 0, "yesterday": 1}
+DAY_WORDS = {"วันนี้": 0, "เมื่อวาน": 1, "เมื่อวานนี้": 1, "เมื่อวานซืน": 2}
+
+
 def _date_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
-    offsets = {"today": 0, "yesterday": 1}
-    if value not in offsets:
+    if value not in DAY_OFFSETS:
         return None
-    return _set_date(conv, conv.ctx.today - timedelta(days=offsets[value]))
+    return _set_date(conv, conv.ctx.today - timedelta(days=DAY_OFFSETS[value]))
 
 
 def _date_typed(conv: Conversation, text: str) -> Next:
+    word = "".join(text.split())
+    if word in DAY_WORDS:
+        return _set_date(conv, conv.ctx.today - timedelta(days=DAY_WORDS[word]))
     day = parse_typed_date(text)
     return _set_date(conv, day) if day else Stay("ยังอ่านวันที่ไม่ออกค่ะ กดปุ่ม หรือพิมพ์เช่น 7/5/2569")
 

@@ -72,7 +72,8 @@ def show_case_queue(conv: Conversation, engine: Engine) -> None:
 
 
 def show_my_cases(conv: Conversation, engine: Engine) -> None:
-    """เรื่องที่ส่งต่อ: the cases the mentor raised and where each stands, newest first."""
+    """เรื่องที่ส่งต่อ: the cases of the households the mentor looks after now, and where each
+    stands, newest first."""
     shown, total = cases.raised_by(conv.session, conv.person, MAX_LINES)
     if not shown:
         conv.outcome.say(TextReply("ยังไม่มีเรื่องที่ส่งขอความช่วยเหลือค่ะ",

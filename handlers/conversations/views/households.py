@@ -63,16 +63,29 @@ def household_card(household: Household, progress: tuple[int, int], today) -> Ca
     )
 
 
-def show_households(conv: Conversation, engine: Engine) -> None:
+def show_households(conv: Conversation, engine: Engine, page: int = 0) -> None:
+    """Twelve cards a page, most urgent first (ordered by next due date); ดูเพิ่ม for the next."""
     households = access.mentor_households(conv.session, conv.person)
     if not households:
         conv.outcome.say(TextReply("ยังไม่มีครัวเรือนในความดูแลของท่านค่ะ "
                                    "กรุณาติดต่อ ศจพ.อ. เพื่อรับมอบหมายครัวเรือน"))
         return
-    progress = plan_progress(conv.session, [h.id for h in households])
-    shown = households[:MAX_CARDS]   # most urgent first (ordered by next due date)
+    last_page = (len(households) - 1) // MAX_CARDS
+    page = min(max(page, 0), last_page)
+    start = page * MAX_CARDS
+    shown = households[start:start + MAX_CARDS]
+    progress = plan_progress(conv.session, [h.id for h in shown])
     cards = tuple(household_card(h, progress.get(h.id, (0, 0)), conv.ctx.today) for h in shown)
     conv.outcome.say(Cards(alt_text=f"บ้านที่ดูแล {len(households)} ครัวเรือน", cards=cards))
-    if len(households) > MAX_CARDS:
-        conv.outcome.say(TextReply(f"และอีก {len(households) - MAX_CARDS} ครัวเรือน "
-                                   "(แสดง 12 ครัวเรือนที่ถึงกำหนดเยี่ยมก่อน)"))
+    rest = len(households) - start - len(shown)
+    if rest > 0:
+        more = Button("ดูเพิ่ม", payload={"a": "households", "p": page + 1}, text="ดูเพิ่ม")
+        conv.outcome.say(TextReply(
+            f"และอีก {rest} ครัวเรือน (แสดงลำดับที่ {start + 1}-{start + len(shown)} "
+            "เรียงตามวันที่ถึงกำหนดเยี่ยม)", buttons=(more,)))
+
+
+def show_households_page(conv: Conversation, engine: Engine, payload: dict) -> None:
+    """The ดูเพิ่ม button: a later page of the same list (only the mentor's own households)."""
+    page = payload.get("p")
+    show_households(conv, engine, page if isinstance(page, int) else 0)
