@@ -3,7 +3,8 @@
 household -> date -> 4 ท (attitude, skills, resources, way out) -> problems -> for each problem:
 route (solve myself / outside help) -> agency -> note -> photo -> next visit -> summary.
 Nothing is saved until the summary is confirmed. A routine visit (one household, no new
-problem): menu, วันนี้, ข้ามทั้ง 4 ท, ไม่พบปัญหาใหม่, ข้าม (photo), 30 วัน, ยืนยัน = 7 taps.
+problem): menu, วันนี้, ข้ามทั้ง 4 ท, ไม่พบปัญหาใหม่, ข้าม (photo), the default next date
+(30 days on, shown as a date), ยืนยัน = 7 taps.
 """
 from __future__ import annotations
 
