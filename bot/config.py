@@ -31,13 +31,15 @@ DEFAULTS: dict[str, Any] = {
     "CASE_ACK_DAYS": 3,              # an unacknowledged case is raised again (once)
     "MONTHLY_BROADCAST_DAY": 25,
     "MONTHLY_BROADCAST_TIME": "09:00",
+    # Visit photos show poor households' homes: erased this many days after the visit.
+    "PHOTO_RETENTION_DAYS": 730,
     "QUIET_START": "20:00",
     "QUIET_END": "07:00",
 }
 
 _INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS",
          "FIRST_VISIT_DAYS", "DUE_SOON_DAYS", "FIRM_OVERDUE_DAYS", "ESCALATE_OVERDUE_DAYS",
-         "CASE_ACK_DAYS", "MONTHLY_BROADCAST_DAY"}
+         "CASE_ACK_DAYS", "MONTHLY_BROADCAST_DAY", "PHOTO_RETENTION_DAYS"}
 _FLOATS = {"LINE_HTTP_TIMEOUT"}
 _BOOLS = {"REQUIRE_LINE_CREDENTIALS"}
 

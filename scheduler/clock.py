@@ -24,6 +24,8 @@ def build_scheduler(svc: Services) -> BlockingScheduler:
                       **common)
     scheduler.add_job(jobs.fetch_visit_photos, "interval", minutes=1, args=[svc],
                       id="fetch-visit-photos", **common)
+    scheduler.add_job(jobs.purge_visit_photos, "cron", hour=3, minute=30, args=[svc],
+                      id="purge-visit-photos", **common)
     scheduler.add_job(jobs.purge_webhook_events, "cron", hour=3, minute=15, args=[svc],
                       id="purge-webhook-events", **common)
     return scheduler

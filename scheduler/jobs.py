@@ -80,3 +80,13 @@ def fetch_visit_photos(svc: Services) -> int:
             for key, value in changes.items():
                 setattr(photo, key, value)
     return fetched
+
+
+def purge_visit_photos(svc: Services) -> int:
+    """Erase visit photos whose retention period (PHOTO_RETENTION_DAYS) has ended."""
+    cutoff = svc.clock() - timedelta(days=int(svc.config["PHOTO_RETENTION_DAYS"]))
+    with svc.db.transaction() as session:
+        result = session.execute(delete(VisitPhoto).where(VisitPhoto.created_at < cutoff))
+    if result.rowcount:
+        log.info("visit photos erased after their retention period: %d", result.rowcount)
+    return result.rowcount or 0

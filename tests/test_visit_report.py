@@ -298,3 +298,22 @@ def test_typing_a_buttons_label_counts_as_tapping_it(mentor, db):
     mentor.say("ยืนยัน")
     [visit] = visits(db)
     assert (visit.attitude, visit.skills, visit.resources, visit.way_out) == (None,) * 4
+
+
+def test_visit_photos_are_erased_when_their_retention_ends(mentor, db, app, clock):
+    from bot.services import services
+    from scheduler.jobs import purge_visit_photos
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap("วันนี้")
+    mentor.tap("ข้ามทั้ง 4 ท")
+    mentor.tap("ไม่พบปัญหาใหม่")
+    mentor.image()
+    mentor.tap("6 มิ.ย. 2569")
+    mentor.tap("ยืนยัน")
+    clock.advance(days=729)
+    assert purge_visit_photos(services(app)) == 0
+    clock.advance(days=2)
+    assert purge_visit_photos(services(app)) == 1
+    with db.transaction() as s:
+        assert s.scalars(select(VisitPhoto)).all() == []
+        assert len(s.scalars(select(Visit)).all()) == 1        # the visit record stays
