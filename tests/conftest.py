@@ -126,6 +126,19 @@ def app(db_url, fake_line, clock, tmp_path):
 
 
 @pytest.fixture
+def second_worker(app):
+    """Another app instance on the same database and fake LINE: a second gunicorn worker (or a
+    second clock process) for the races the tests stage."""
+    keys = ("DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
+            "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")
+    worker = create_app({**{k: app.config[k] for k in keys}, "TESTING": True})
+    yield worker
+    services(worker).processor.shutdown()
+    services(worker).line.close()
+    services(worker).db.dispose()
+
+
+@pytest.fixture
 def db(app):
     return services(app).db
 

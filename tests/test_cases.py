@@ -198,16 +198,12 @@ def test_the_second_coordinator_is_told_who_has_the_case(players, raised, db, ap
 
 
 def test_two_coordinators_tapping_at_once_take_the_case_once(players, raised, db, app,
-                                                             fake_line):
+                                                             second_worker, fake_line):
     """Two workers handle the two taps at the same moment: the row lock lets one win."""
     import threading
 
-    from bot import create_app
-
     from .conftest import LineChannel
-    second = create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
-        "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")}, "TESTING": True})
+    second = second_worker
     barrier = threading.Barrier(2)
     seen = {uid: len(fake_line.sent_messages(uid)) for uid in (COORD_A, COORD_B)}
 
@@ -223,7 +219,6 @@ def test_two_coordinators_tapping_at_once_take_the_case_once(players, raised, db
         t.start()
     for t in threads:
         t.join()
-    services(second).db.dispose()
     answers = {uid: new_for(fake_line, uid, seen[uid]) for uid in (COORD_A, COORD_B)}
     winners = [uid for uid, text in answers.items() if "รับเรื่อง #" in text]
     assert len(winners) == 1

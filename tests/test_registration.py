@@ -1,7 +1,6 @@
 """Registration: a one-time code binds a LINE user to a mentor or coordinator."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -128,8 +127,6 @@ def test_a_stranger_gets_no_data_whatever_they_send(line, db, fake_line, clock):
 
 def test_two_users_racing_for_one_code_bind_only_one(app, db, clock, fake_line):
     """On PostgreSQL the code row is locked; on SQLite writes are serialised."""
-    import threading
-
     from bot.processing import EventProcessor
     from bot.services import services
     from .conftest import LineChannel

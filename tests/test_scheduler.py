@@ -137,11 +137,8 @@ def test_after_days_of_downtime_one_current_digest_is_sent(app, fake_line, distr
     assert "เลยกำหนด 4 วัน" in str(digest)                 # as of today, not a missed day
 
 
-def test_two_ticks_at_once_send_each_thing_once(app, db_url, fake_line, district):
-    from bot import create_app
-    second = create_app({**{k: services(app).config[k] for k in (
-        "DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
-        "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")}, "TESTING": True})
+def test_two_ticks_at_once_send_each_thing_once(app, second_worker, fake_line, district):
+    second = second_worker
     barrier = threading.Barrier(2)
     errors = []
 
@@ -157,7 +154,6 @@ def test_two_ticks_at_once_send_each_thing_once(app, db_url, fake_line, district
         t.start()
     for t in threads:
         t.join()
-    services(second).db.dispose()
     assert errors == []
     # A and B: digest + monthly notice; C: district digest. Each exactly once.
     assert pushes(fake_line) == Counter({B: 1, A: 1, C: 1})

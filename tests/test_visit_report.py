@@ -30,6 +30,16 @@ def mentor(line, fake_line, clock, setup):
     return Player(line, fake_line, MENTOR, clock)
 
 
+def report_routine_visit_with_photo(mentor) -> None:
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap("วันนี้")
+    mentor.tap("ข้ามทั้ง 4 ท")
+    mentor.tap("ไม่พบปัญหาใหม่")
+    mentor.image()
+    mentor.tap("6 มิ.ย. 2569")
+    mentor.tap("ยืนยัน")
+
+
 def visits(db) -> list[Visit]:
     with db.transaction() as s:
         return list(s.scalars(select(Visit)))
@@ -228,13 +238,7 @@ def test_a_mentor_cannot_report_on_someone_elses_household(mentor, db, clock, ap
 def test_the_visit_photo_is_copied_from_line_by_the_clock(mentor, db, fake_line, app):
     from bot.services import services
     from scheduler.jobs import fetch_visit_photos
-    mentor.say("รายงานการเยี่ยมบ้าน")
-    mentor.tap("วันนี้")
-    mentor.tap("ข้ามทั้ง 4 ท")
-    mentor.tap("ไม่พบปัญหาใหม่")
-    mentor.image()
-    mentor.tap("6 มิ.ย. 2569")
-    mentor.tap("ยืนยัน")
+    report_routine_visit_with_photo(mentor)
     with db.transaction() as s:
         message_id = s.scalar(select(VisitPhoto.line_message_id))
     fake_line.set_message_content(message_id, b"\xff\xd8jpeg-bytes", "image/jpeg")
@@ -245,21 +249,18 @@ def test_the_visit_photo_is_copied_from_line_by_the_clock(mentor, db, fake_line,
         assert photo.data == b"\xff\xd8jpeg-bytes" and photo.content_type == "image/jpeg"
 
 
-def test_two_quick_taps_of_one_button_move_the_conversation_once(app, mentor, db, fake_line):
+def test_two_quick_taps_of_one_button_move_the_conversation_once(app, second_worker, mentor, db,
+                                                                fake_line):
     """Two workers get the same person's double tap at once: the per-user lock orders them,
     and the second tap is recognised as stale."""
     import threading
 
-    from bot import create_app
-    from bot.services import services
     from .conftest import LineChannel
     from .line_events import postback_event
     mentor.say("รายงานการเยี่ยมบ้าน")
     today = mentor.find("วันนี้")
     before = len(fake_line.sent_messages(MENTOR))
-    second = create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
-        "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")}, "TESTING": True})
+    second = second_worker
     barrier = threading.Barrier(2)
 
     def tap(worker):
@@ -273,7 +274,6 @@ def test_two_quick_taps_of_one_button_move_the_conversation_once(app, mentor, db
         t.start()
     for t in threads:
         t.join()
-    services(second).db.dispose()
     # One tap moved on (the ทัศนคติ question); the other got the stale note and the same
     # current question again.
     answers = [m.get("text", "") for m in fake_line.sent_messages(MENTOR)[before:]]
@@ -303,13 +303,7 @@ def test_typing_a_buttons_label_counts_as_tapping_it(mentor, db):
 def test_visit_photos_are_erased_when_their_retention_ends(mentor, db, app, clock):
     from bot.services import services
     from scheduler.jobs import purge_visit_photos
-    mentor.say("รายงานการเยี่ยมบ้าน")
-    mentor.tap("วันนี้")
-    mentor.tap("ข้ามทั้ง 4 ท")
-    mentor.tap("ไม่พบปัญหาใหม่")
-    mentor.image()
-    mentor.tap("6 มิ.ย. 2569")
-    mentor.tap("ยืนยัน")
+    report_routine_visit_with_photo(mentor)
     clock.advance(days=729)
     assert purge_visit_photos(services(app)) == 0
     clock.advance(days=2)

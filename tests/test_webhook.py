@@ -112,11 +112,9 @@ def test_events_of_one_request_are_handled_in_timestamp_order(line, db, fake_lin
     assert tokens == [earlier["replyToken"], later["replyToken"]]
 
 
-def test_the_same_event_racing_in_two_workers_is_processed_once(app, db_url, fake_line):
+def test_the_same_event_racing_in_two_workers_is_processed_once(app, second_worker, fake_line):
     """Two app instances (as two gunicorn workers) receive the same delivery at once."""
-    second = create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
-        "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")}, "TESTING": True})
+    second = second_worker
     event = text_event(STRANGER, "สวัสดี")
     fake_line.register_reply_token(event["replyToken"], STRANGER)
     body = payload(event)
@@ -135,7 +133,6 @@ def test_the_same_event_racing_in_two_workers_is_processed_once(app, db_url, fak
         t.start()
     for t in threads:
         t.join()
-    services(second).db.dispose()
     assert statuses == [200, 200]
     assert len(fake_line.calls("reply")) == 1
     with services(app).db.transaction() as s:
