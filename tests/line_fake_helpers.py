@@ -1,0 +1,62 @@
+"""Shared set-up of the fake LINE API tests: the fake, an SDK client, raw HTTP helpers."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from linebot.v3.messaging import (
+    ApiClient, Configuration, MessagingApi,
+)
+
+from bot.line_fake import FakeLineApi
+
+# LINE's reference bodies live in shared/ beside the checkout (CI lays a copy there).
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "line-fixtures" / "api-responses"
+USER = "U" + "1" * 32
+OTHER = "U" + "2" * 32
+TIMEOUT = 5  # every SDK call gets one: the client has no default timeout
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture()
+def fake():
+    with FakeLineApi() as f:
+        yield f
+
+
+@pytest.fixture()
+def api(fake):
+    with ApiClient(Configuration(host=fake.base_url, access_token="t")) as client:
+        yield MessagingApi(client)
+
+
+def fixture_body(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())["body"]
+
+
+def raw_post(fake, path, body, headers=None, token="t"):
+    """POST JSON without the SDK; returns (status, parsed body, headers)."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    hdrs = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
+            **(headers or {})}
+    req = urllib.request.Request(fake.base_url + path, data=data, headers=hdrs, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+            return resp.status, json.loads(resp.read() or b"null"), resp.headers
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null"), e.headers
+
+
+def reply_body(*messages, token="rt-1"):
+    return {"replyToken": token, "messages": list(messages)}
+
+
+def qr(*actions):
+    return {"items": [{"type": "action", "action": a} for a in actions]}
+
+
+def bubble(*components):
+    return {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": list(components)}}
