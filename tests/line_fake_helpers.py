@@ -13,8 +13,11 @@ from linebot.v3.messaging import (
 
 from bot.line_fake import FakeLineApi
 
-# LINE's reference bodies live in shared/ beside the checkout (CI lays a copy there).
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "line-fixtures" / "api-responses"
+# LINE's reference bodies live in shared/: beside the checkout (where CI lays a copy) or at the
+# workplace's fixed place.
+_CANDIDATES = [Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")]
+FIXTURES = next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0]) \
+    / "line-fixtures" / "api-responses"
 USER = "U" + "1" * 32
 OTHER = "U" + "2" * 32
 TIMEOUT = 5  # every SDK call gets one: the client has no default timeout
