@@ -17,6 +17,14 @@ DEFAULTS: dict[str, Any] = {
     # "inline": handled before the webhook answers (tests, and single-threaded debugging).
     "EVENT_PROCESSING": "thread",
     "EVENT_WORKERS": 4,
+    # Threads per web process that send replies: LINE's answer takes tens of ms, more when it
+    # is slow, and a reply waiting for LINE must not hold up the handling of other events.
+    "REPLY_WORKERS": 32,
+    # LINE's webhook bodies are a few KB; anything bigger is refused (413) before it is read.
+    "WEBHOOK_MAX_BYTES": 256 * 1024,
+    # SQLite only: how long a transaction waits for another's write lock before giving up
+    # (the webhook then answers 503 and LINE redelivers). PostgreSQL has row locks instead.
+    "SQLITE_BUSY_TIMEOUT": 2.0,
     # The web process refuses to start without LINE credentials; CLI commands do not need them.
     "REQUIRE_LINE_CREDENTIALS": True,
     "OUTBOX_BATCH": 100,
@@ -37,10 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_END": "07:00",
 }
 
-_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS",
+_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "REPLY_WORKERS", "WEBHOOK_MAX_BYTES", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS",
          "FIRST_VISIT_DAYS", "DUE_SOON_DAYS", "FIRM_OVERDUE_DAYS", "ESCALATE_OVERDUE_DAYS",
          "CASE_ACK_DAYS", "MONTHLY_BROADCAST_DAY", "PHOTO_RETENTION_DAYS"}
-_FLOATS = {"LINE_HTTP_TIMEOUT"}
+_FLOATS = {"LINE_HTTP_TIMEOUT", "SQLITE_BUSY_TIMEOUT"}
 _BOOLS = {"REQUIRE_LINE_CREDENTIALS"}
 
 

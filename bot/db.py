@@ -9,17 +9,22 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    # hide_parameters: SQL errors must not carry names or phone numbers into the logs.
+# SQLite: the default wait for another writer's lock. Long enough for any short transaction,
+# short enough that a webhook answers LINE (503) before LINE's own timeout.
+SQLITE_BUSY_TIMEOUT = 2.0
 
+
+def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs) -> Engine:
+    # hide_parameters: SQL errors must not carry names or phone numbers into the logs.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout},
+                               hide_parameters=True, **kwargs)
+        _configure_sqlite(engine, int(busy_timeout * 1000))
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling starts transactions lazily (and a read that later
     # writes can fail with "database is locked"). Take over: every transaction is BEGIN IMMEDIATE,
     # which takes SQLite's write lock up front, so concurrent writers queue (busy timeout) instead
@@ -29,7 +34,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
@@ -42,9 +47,9 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """Holds the engine and hands out sessions. Usable with or without Flask."""
 
-    def __init__(self, url: str, **engine_kwargs):
+    def __init__(self, url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **engine_kwargs):
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, busy_timeout, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

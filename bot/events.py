@@ -1,8 +1,17 @@
-"""LINE webhook events (parsed by line-bot-sdk v3) turned into the domain's ``Incoming``."""
+"""LINE webhook events turned into the domain's ``Incoming``.
+
+Two rules keep every event answerable. First, nothing here trusts a field's type: LINE adds
+fields and values faster than SDKs follow, and a signed body can still hold anything, so every
+check is a type check and never raises. Second, the SDK's schema is applied where it can be, but
+an event of a type the bot acts on that the SDK refuses (a sticker of a resource type it does not
+know, a video without ``quoteToken``) is read from its raw fields instead, so the person still
+gets an answer (usually the current question again).
+"""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from enum import Enum
 
 from linebot.v3.webhooks import (AudioMessageContent, Event, FileMessageContent, FollowEvent,
                                  ImageMessageContent, LocationMessageContent, MessageEvent,
@@ -17,7 +26,8 @@ log = logging.getLogger(__name__)
 
 # The event types the bot acts on; everything else (unsend, membership, beacon, joins...) is
 # acknowledged and dropped at the webhook.
-HANDLED_TYPES = {"message", "postback", "follow", "unfollow"}
+HANDLED_TYPES = frozenset({"message", "postback", "follow", "unfollow"})
+MAX_ID_LENGTH = 64
 
 _CONTENT_KINDS = {
     TextMessageContent: Kind.TEXT,
@@ -28,27 +38,38 @@ _CONTENT_KINDS = {
     FileMessageContent: Kind.FILE,
     LocationMessageContent: Kind.LOCATION,
 }
+_RAW_MESSAGE_KINDS = {kind.value: kind for kind in _CONTENT_KINDS.values()}
+_PICKER_PARAMS = ("date", "time", "datetime")
 
 
-def is_handled(raw: dict) -> bool:
-    """An event worth storing: a type we act on, from a 1:1 chat, in active mode, whose
-    fields the inbox needs can be read (anything else is skipped, logged by type only)."""
-    source = raw.get("source")
-    if not (raw.get("type") in HANDLED_TYPES and isinstance(source, dict)
-            and source.get("type") == "user" and raw.get("mode", "active") == "active"
-            and raw.get("webhookEventId")):
-        return False
-    if not _readable(raw):
-        log.warning("event of type %s has unreadable fields; skipped", str(raw.get("type"))[:40])
-        return False
-    return True
+class Triage(str, Enum):
+    STORE = "store"             # an event the bot acts on: into the inbox
+    IGNORE = "ignore"           # not for the bot: other types, groups, standby, no userId
+    UNREADABLE = "unreadable"   # meant for the bot but its id or timestamp cannot be read
 
 
-def _readable(raw: dict) -> bool:
-    user_id, event_id = raw["source"].get("userId"), raw["webhookEventId"]
-    return (isinstance(event_id, str) and len(event_id) <= 64
-            and (user_id is None or (isinstance(user_id, str) and len(user_id) <= 64))
-            and _timestamp(raw) is not None)
+def triage(raw: dict) -> Triage:
+    """What the webhook does with one event object. Never raises, whatever the field types."""
+    event_type, source = raw.get("type"), raw.get("source")
+    if not (isinstance(event_type, str) and event_type in HANDLED_TYPES
+            and isinstance(source, dict) and source.get("type") == "user"
+            and raw.get("mode", "active") == "active"):
+        return Triage.IGNORE
+    # LINE omits userId for users who have not agreed to its terms: nobody to answer.
+    if not _short_string(source.get("userId")):
+        return Triage.IGNORE
+    if not _short_string(raw.get("webhookEventId")) or _timestamp(raw) is None:
+        return Triage.UNREADABLE
+    return Triage.STORE
+
+
+def is_redelivery(raw: dict) -> bool:
+    context = raw.get("deliveryContext")
+    return isinstance(context, dict) and context.get("isRedelivery") is True
+
+
+def _short_string(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
 
 
 def _timestamp(raw: dict) -> datetime | None:
@@ -62,7 +83,7 @@ def _timestamp(raw: dict) -> datetime | None:
 
 
 def occurred_at(raw: dict) -> datetime:
-    """When the event happened; only called on events ``is_handled`` accepted."""
+    """When the event happened; only called on events ``triage`` stored."""
     at = _timestamp(raw)
     if at is None:
         raise ValueError("event timestamp is not readable")
@@ -70,30 +91,71 @@ def occurred_at(raw: dict) -> datetime:
 
 
 def to_incoming(raw: dict, codec: PostbackCodec) -> Incoming | None:
-    """Parse with the SDK (so LINE's own schema is applied) and map to the domain."""
-    event = Event.from_dict(raw)
-    if event is None:
+    """The event as the domain sees it, or None when there is nothing to act on."""
+    if triage(raw) is not Triage.STORE:
         return None
-    user_id = event.source.user_id
-    at = occurred_at(raw)
+    try:
+        event = Event.from_dict(raw)
+    except ValueError:   # the SDK's schema refused it (pydantic errors are ValueErrors)
+        event = None
+    if event is None:
+        log.info("event of type %s not parsed by the SDK; read from its raw fields",
+                 raw["type"])
+        return _from_raw(raw, codec)
+    user_id, at = raw["source"]["userId"], occurred_at(raw)
     match event:
         case MessageEvent():
-            kind = _CONTENT_KINDS.get(type(event.message))
-            if kind is None:
-                return None
+            kind = _CONTENT_KINDS.get(type(event.message), Kind.OTHER)
             text = event.message.text if kind is Kind.TEXT else None
-            return Incoming(user_id, kind, at, text=text, message_id=event.message.id)
+            return Incoming(user_id, kind, at, text=text,
+                            message_id=getattr(event.message, "id", None))
         case PostbackEvent():
-            data = codec.decode(event.postback.data)
-            params = {k: v for k, v in (event.postback.params or {}).items() if v}
-            return Incoming(user_id, Kind.POSTBACK, at, data=data, params=params,
-                            tampered=data is None)
+            return Incoming(user_id, Kind.POSTBACK, at, data=codec.decode(event.postback.data),
+                            params=_picker_params(event.postback.params))
         case FollowEvent():
             return Incoming(user_id, Kind.FOLLOW, at)
         case UnfollowEvent():
             return Incoming(user_id, Kind.UNFOLLOW, at)
+    return _from_raw(raw, codec)
+
+
+def _from_raw(raw: dict, codec: PostbackCodec) -> Incoming | None:
+    """The same mapping from the raw JSON, for events the SDK could not parse."""
+    user_id, at, event_type = raw["source"]["userId"], occurred_at(raw), raw["type"]
+    if event_type == "message":
+        message = raw.get("message")
+        message = message if isinstance(message, dict) else {}
+        message_type = message.get("type")
+        kind = _RAW_MESSAGE_KINDS.get(message_type, Kind.OTHER) \
+            if isinstance(message_type, str) else Kind.OTHER
+        text = message.get("text")
+        if kind is Kind.TEXT and not isinstance(text, str):
+            kind = Kind.OTHER
+        message_id = message.get("id")
+        return Incoming(user_id, kind, at, text=text if kind is Kind.TEXT else None,
+                        message_id=message_id if _short_string(message_id) else None)
+    if event_type == "postback":
+        postback = raw.get("postback")
+        postback = postback if isinstance(postback, dict) else {}
+        data = postback.get("data")
+        return Incoming(user_id, Kind.POSTBACK, at,
+                        data=codec.decode(data) if isinstance(data, str) else None,
+                        params=_picker_params(postback.get("params")))
+    if event_type == "follow":
+        return Incoming(user_id, Kind.FOLLOW, at)
+    if event_type == "unfollow":
+        return Incoming(user_id, Kind.UNFOLLOW, at)
     return None
 
 
+def _picker_params(params: object) -> dict[str, str]:
+    """A date/time picker's answer, strings only (anything else is dropped here)."""
+    if not isinstance(params, dict):
+        return {}
+    return {key: value for key in _PICKER_PARAMS
+            if isinstance(value := params.get(key), str) and value}
+
+
 def reply_token(raw: dict) -> str | None:
-    return raw.get("replyToken") if raw.get("mode", "active") == "active" else None
+    token = raw.get("replyToken")
+    return token if isinstance(token, str) and token else None

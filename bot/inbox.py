@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from models import EventStatus, WebhookEvent
 from models.upsert import insert_ignoring_conflicts
 
-from .events import is_handled, occurred_at
+from .events import Triage, is_redelivery, occurred_at, triage
+
 
 def record(session: Session, raw_events: list[dict], now: datetime) -> list[int]:
     """Store the events this bot acts on; return the ids of the new ones, oldest event first.
@@ -23,11 +24,11 @@ def record(session: Session, raw_events: list[dict], now: datetime) -> list[int]
         "line_user_id": raw["source"].get("userId"),
         "occurred_at": occurred_at(raw),
         "received_at": now,
-        "is_redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
+        "is_redelivery": is_redelivery(raw),
         "status": EventStatus.PENDING,
         "attempts": 0,
         "payload": raw,
-    } for raw in raw_events if is_handled(raw)]
+    } for raw in raw_events if triage(raw) is Triage.STORE]
     if not rows:
         return []
     stmt = (insert_ignoring_conflicts(session, WebhookEvent, ["webhook_event_id"])

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from handlers import dispatch
 from handlers.context import Context
@@ -19,10 +20,11 @@ from handlers.replies import Outcome, TextReply
 from models import EventStatus, OutboxCategory, WebhookEvent
 
 from . import inbox, outbox, richmenu
+from .change_watch import ChangeWatch
 from .events import reply_token, to_incoming
-from .line_gateway import SendError
 from .postback_codec import PostbackCodec
 from .render import Renderer
+from .reply_sender import PendingReply, ReplySender
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,15 @@ MAX_IN_TURN = 50   # one thread handles at most this many of a user's events in 
 
 
 class EventProcessor:
-    def __init__(self, svc: Services, mode: str = "thread", workers: int = 4):
+    def __init__(self, svc: Services, mode: str = "thread", workers: int = 4,
+                 reply_workers: int = 32):
         self.svc = svc
         self.renderer = Renderer(PostbackCodec(svc.config["LINE_CHANNEL_SECRET"] or ""))
         self._pool = (ThreadPoolExecutor(max_workers=workers, thread_name_prefix="line-events")
                       if mode == "thread" else None)
         self._futures = []
+        self.replies = ReplySender(svc.line, self._push_instead,
+                                   reply_workers if mode == "thread" else None)
 
     def submit(self, event_ids: list[int]) -> None:
         if not event_ids:
@@ -58,10 +63,12 @@ class EventProcessor:
         """Block until submitted work is finished (tests, and a graceful shutdown)."""
         for future in list(self._futures):
             future.result(timeout=timeout)
+        self.replies.wait(timeout)
 
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        self.replies.shutdown()
 
     def _process_all(self, event_ids: list[int]) -> None:
         for event_id in event_ids:
@@ -80,9 +87,8 @@ class EventProcessor:
         """
         for _ in range(MAX_IN_TURN):
             claimed = self._claim_next(event_id)
-            if claimed is None:
+            if claimed is None or not self._handle_claimed(claimed):
                 return
-            self._handle_claimed(claimed)
 
     def _claim_next(self, event_id: int) -> int | None:
         db, now = self.svc.db, self.svc.clock()
@@ -98,37 +104,46 @@ class EventProcessor:
                 return None
             return next_id
 
-    def _handle_claimed(self, event_id: int) -> None:
+    def _handle_claimed(self, event_id: int) -> bool:
+        """Handle one claimed event; False when the database failed and the user's remaining
+        events are better left for a later retry."""
         db, now = self.svc.db, self.svc.clock()
         user_id = token = None
         effects = []
+        must_deliver = False
         try:
             with db.transaction() as session:
                 event = session.get(WebhookEvent, event_id)
                 raw = event.payload or {}
                 user_id, token = event.line_user_id, reply_token(raw)
+                watch = ChangeWatch(session)
                 outcome = self._handle(session, raw, now)
+                must_deliver = watch.changed()
                 messages = self.renderer.messages(outcome.replies)
                 for push in outcome.pushes:
                     outbox.enqueue(session, self.renderer, push, now)
                 effects = outcome.effects
                 event.status, event.processed_at = EventStatus.DONE, now
                 event.payload, event.error = None, None   # no message text kept once answered
+        except OperationalError as exc:
+            # The database is locked or gone for a moment: not the event's fault. It goes
+            # back to the inbox and is tried again (recover_stalled), so nothing is lost.
+            log.warning("event %s: database unavailable (%s); left for a retry", event_id,
+                        type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            self._release(event_id)
+            return False
         except Exception as exc:  # noqa: BLE001 - recorded on the event, answered with an apology
             log.exception("event %s failed (%s)", event_id, type(exc).__name__)
             self._mark_failed(event_id, exc)
-            messages = self.renderer.messages([TextReply(SORRY)])
+            messages, must_deliver = self.renderer.messages([TextReply(SORRY)]), False
         if token and messages:
-            self._reply(token, messages, user_id)
+            self.replies.send(PendingReply(token, messages, user_id, must_deliver))
         for effect in effects:
             richmenu.apply(self.svc, effect)
+        return True
 
     def _handle(self, session, raw: dict, now) -> Outcome:
-        try:
-            incoming = to_incoming(raw, self.renderer.codec)
-        except ValueError:   # the SDK's schema refused the event: nothing we can act on
-            log.info("event of type %s could not be parsed; ignored", raw.get("type"))
-            return Outcome()
+        incoming = to_incoming(raw, self.renderer.codec)
         if incoming is None:
             return Outcome()
         lock_conversation(session, incoming.user_id, now)
@@ -142,15 +157,12 @@ class EventProcessor:
             event.error = type(exc).__name__[:300]
             event.payload = None   # failed for good: the message text goes (README, Privacy)
 
-    def _reply(self, token: str, messages: list[dict], user_id: str | None) -> None:
+    def _release(self, event_id: int) -> None:
         try:
-            self.svc.line.reply(token, messages)
-        except SendError as err:
-            log.warning("reply failed: %s", err)
-            if err.status == 400 and user_id:
-                # The reply token expired (slow recovery, long outage): the answer still matters,
-                # so it goes out as a push through the outbox.
-                self._push_instead(user_id, messages)
+            with self.svc.db.transaction() as session:
+                session.get(WebhookEvent, event_id).status = EventStatus.PENDING
+        except OperationalError:
+            pass   # still claimed: recover_stalled takes it once the claim is stale
 
     def _push_instead(self, user_id: str, messages: list[dict]) -> None:
         with self.svc.db.transaction() as session:

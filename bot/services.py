@@ -29,7 +29,8 @@ class Services:
 def build_services(config: dict) -> Services:
     return Services(
         config=config,
-        db=Database(config["DATABASE_URL"]),
+        db=Database(config["DATABASE_URL"],
+                    busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or 2.0)),
         line=LineGateway(config.get("LINE_CHANNEL_ACCESS_TOKEN") or "",
                          config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"],
                          timeout=float(config["LINE_HTTP_TIMEOUT"])),

@@ -4,14 +4,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
 
 from . import inbox
 from .processing import EventProcessor
 from .services import services
+from .webhook_body import UnreadableBody, read_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -31,24 +32,32 @@ def callback():
     if not secret:
         log.error("webhook called but LINE_CHANNEL_SECRET is not set")
         return jsonify(message="not configured"), 503
+    # LINE's payloads are small; a bigger body is refused before it is read (413).
+    request.max_content_length = int(current_app.config["WEBHOOK_MAX_BYTES"])
     body = request.get_data(cache=False)
     # The signature is checked on the raw bytes before anything else is looked at.
     if not signature_ok(secret, body, request.headers.get("X-Line-Signature")):
         log.warning("webhook: missing or wrong signature")
         return jsonify(message="invalid signature"), 400
     try:
-        events = json.loads(body)["events"]
-        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-            raise TypeError("events is not a list of objects")
-    except (ValueError, KeyError, TypeError):
-        log.warning("webhook: body is not a LINE webhook payload")
+        read = read_body(body)
+    except UnreadableBody as exc:
+        log.warning("webhook: body is not a LINE webhook payload (%s)", exc)
         return jsonify(message="invalid body"), 400
 
     svc = services()
-    with svc.db.transaction() as session:
-        new_ids = inbox.record(session, events, svc.clock())
-    if len(new_ids) < len(events):
-        log.info("webhook: %d event(s), %d new", len(events), len(new_ids))
+    try:
+        with svc.db.transaction() as session:
+            new_ids = inbox.record(session, read.events, svc.clock())
+    except OperationalError as exc:
+        # The database is locked (SQLite) or unreachable: nothing was stored, so let LINE
+        # redeliver (webhook redelivery on) rather than hang past its timeout.
+        log.error("webhook: database unavailable (%s); answered 503",
+                  type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        return jsonify(message="busy, try again"), 503
+    if read.skipped or len(new_ids) < len(read.events):
+        log.info("webhook: %d event(s) read, %d new, %d unreadable skipped",
+                 len(read.events), len(new_ids), read.skipped)
     svc.processor.submit(new_ids)
     return jsonify({})
 
@@ -56,5 +65,6 @@ def callback():
 def init_app(app: Flask) -> None:
     svc = services(app)
     svc.processor = EventProcessor(svc, mode=app.config["EVENT_PROCESSING"],
-                                   workers=int(app.config["EVENT_WORKERS"]))
+                                   workers=int(app.config["EVENT_WORKERS"]),
+                                   reply_workers=int(app.config["REPLY_WORKERS"]))
     app.register_blueprint(bp)

@@ -17,6 +17,7 @@ class Kind(str, Enum):
     AUDIO = "audio"
     FILE = "file"
     LOCATION = "location"
+    OTHER = "other"           # a message of a type the bot does not know (LINE added one)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,14 @@ class Flow:
 
 
 CANCEL_WORDS = {"ยกเลิก", "cancel"}
+BAD_DATE = "วันที่ที่เลือกไม่ถูกต้องค่ะ กรุณาเลือกวันที่อีกครั้ง"
+
+
+def _picked_date(params: dict) -> date | None:
+    try:
+        return date.fromisoformat(params["date"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def cancel_button() -> Button:
@@ -203,8 +211,11 @@ class Engine:
         result: Next | None = None
         if incoming.kind is Kind.POSTBACK:
             payload = incoming.data or {}
-            if payload.get("c") == "date" and "date" in incoming.params and step.on_date:
-                result = step.on_date(conv, date.fromisoformat(incoming.params["date"]))
+            if payload.get("c") == "date" and step.on_date:
+                # The picker's own answer can still be no date at all (a datetime, garbage,
+                # 2026-02-30): a wrong answer, asked again.
+                picked = _picked_date(incoming.params)
+                result = step.on_date(conv, picked) if picked else Stay(BAD_DATE)
             elif step.on_tap:
                 result = step.on_tap(conv, payload.get("c", ""), payload)
         elif incoming.kind is Kind.TEXT:
