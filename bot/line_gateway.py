@@ -38,12 +38,12 @@ class Sent:
 
 class LineGateway:
     def __init__(self, access_token: str, api_base_url: str, data_api_base_url: str,
-                 timeout: float = 10.0):
+                 timeout: float = 10.0, connections: int = 10):
+        """``connections``: kept-alive connections to LINE, one per thread that may call at
+        once (fewer, and urllib3 opens and discards a connection per call beyond them)."""
         self.timeout = timeout
-        self._client = ApiClient(Configuration(host=api_base_url.rstrip("/"),
-                                               access_token=access_token or ""))
-        self._data_client = ApiClient(Configuration(host=data_api_base_url.rstrip("/"),
-                                                    access_token=access_token or ""))
+        self._client = ApiClient(_configuration(api_base_url, access_token, connections))
+        self._data_client = ApiClient(_configuration(data_api_base_url, access_token, 4))
         self.api = MessagingApi(self._client)
         self.blob = MessagingApiBlob(self._data_client)
 
@@ -105,6 +105,12 @@ class LineGateway:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise SendError(None, type(exc).__name__, retryable=True) from None
         return Sent(request_id=_header(response.headers, "x-line-request-id"))
+
+
+def _configuration(base_url: str, access_token: str, connections: int) -> Configuration:
+    configuration = Configuration(host=base_url.rstrip("/"), access_token=access_token or "")
+    configuration.connection_pool_maxsize = connections
+    return configuration
 
 
 def _header(headers, name: str) -> str | None:

@@ -33,7 +33,9 @@ def build_services(config: dict) -> Services:
                     busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or 2.0)),
         line=LineGateway(config.get("LINE_CHANNEL_ACCESS_TOKEN") or "",
                          config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"],
-                         timeout=float(config["LINE_HTTP_TIMEOUT"])),
+                         timeout=float(config["LINE_HTTP_TIMEOUT"]),
+                         connections=int(config.get("REPLY_WORKERS") or 0)
+                         + int(config.get("EVENT_WORKERS") or 0) + 2),
         tz=ZoneInfo(config["BOT_TIMEZONE"]),
         clock=config.get("CLOCK") or utcnow,
     )

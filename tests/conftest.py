@@ -162,8 +162,9 @@ class LineChannel:
 
     def post(self, *events: dict, secret: str = CHANNEL_SECRET, body: bytes | None = None):
         for event in events:
-            if event.get("replyToken"):
-                self.fake.register_reply_token(event["replyToken"], event["source"]["userId"])
+            source = event.get("source")
+            if event.get("replyToken") and isinstance(source, dict) and source.get("userId"):
+                self.fake.register_reply_token(event["replyToken"], source["userId"])
         body = payload(*events) if body is None else body
         return self.client.post("/callback", data=body, content_type="application/json",
                                 headers={"X-Line-Signature": sign(secret, body)})

@@ -39,14 +39,17 @@ class _QuietHandler(WSGIRequestHandler):
 
 class FakeLineApi(FakeState):
     def __init__(self, access_token: str | None = None, *, strict_reply_tokens: bool = False,
-                 strict_ids: bool = False, quota_limit: int | None = None) -> None:
+                 strict_ids: bool = False, quota_limit: int | None = None,
+                 latency: float = 0.0) -> None:
         """access_token: if given, only `Bearer <access_token>` is accepted (else any bearer).
         strict_reply_tokens: reject reply tokens never passed to register_reply_token().
         strict_ids: reject push/multicast `to` values that are not U/C/R + 32 hex digits.
-        quota_limit: monthly message limit (None: unlimited); see set_quota()."""
+        quota_limit: monthly message limit (None: unlimited); see set_quota().
+        latency: seconds every LINE call takes to answer (a slow Messaging API; benchmarks)."""
         super().__init__(strict_reply_tokens, quota_limit)
         self.access_token = access_token
         self.strict_ids = strict_ids
+        self.latency = latency
         self.validator = default_validator()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -107,6 +110,7 @@ class FakeLineApi(FakeState):
             status, body, extra, delay = self._answer(rec, op, request, request_id)
             rec.status, rec.response = status, None if isinstance(body, bytes) else body
             self._requests.append(rec)
+        delay = max(delay, self.latency)
         if delay:
             time.sleep(delay)  # outside the lock: other calls go on while this one "hangs"
         return _response(status, body, {"x-line-request-id": request_id, **extra})

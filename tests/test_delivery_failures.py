@@ -1,0 +1,216 @@
+"""No answer lost to a LINE hiccup or a busy database: a failed reply that reports a change is
+pushed instead, a locked SQLite answers 503 in time for LINE to redeliver, and /healthz tells a
+database that cannot be written from one that can."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot import create_app
+from bot.line_gateway import SendError
+from bot.services import services
+from models import EventStatus, OutboxMessage, Visit, WebhookEvent
+from scheduler.jobs import drain_outbox
+
+from . import factories
+from .conftest import ACCESS_TOKEN, CHANNEL_SECRET, POSTGRES_URL
+from .line_events import payload, sign, text_event
+from .players import Player, actions_in, all_text
+
+MENTOR = "U" + "4" * 32
+
+
+@pytest.fixture
+def mentor(db, clock, line, fake_line, app):
+    with db.transaction() as s:
+        person = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
+        factories.household(s, person, now=clock.now - timedelta(days=40))
+    services(app).line.timeout = 0.3   # a reply that hangs times out quickly
+    return Player(line, fake_line, MENTOR, clock)
+
+
+def to_summary(mentor) -> None:
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap("วันนี้")
+    mentor.tap("ข้ามทั้ง 4 ท")
+    mentor.tap("ไม่พบปัญหาใหม่")
+    mentor.tap("ข้าม")
+    mentor.tap("6 มิ.ย. 2569")
+    assert "สรุปการเยี่ยมบ้าน" in mentor.text
+
+
+def outbox_rows(db) -> list[OutboxMessage]:
+    with db.transaction() as s:
+        return list(s.scalars(select(OutboxMessage)))
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 500, "timeout": 0.6},
+                                   {"status": 429}, {"status": 400}],
+                         ids=["500", "never-answers", "rate-limited", "token-expired"])
+def test_a_saved_visit_whose_reply_fails_is_confirmed_by_push(mentor, db, app, fake_line, fault):
+    to_summary(mentor)
+    fake_line.fail_next(endpoint="replyMessage", **fault)
+    assert mentor.tap("ยืนยัน") == []                     # the reply never arrived
+    assert len(select_visits(db)) == 1
+    assert drain_outbox(services(app)).sent == 1
+    pushed = fake_line.sent_messages(MENTOR)[-1:]
+    assert "บันทึกการเยี่ยมบ้าน" in all_text(pushed)
+    assert fake_line.calls("pushMessage")[-1].json["to"] == MENTOR
+
+
+def select_visits(db) -> list[Visit]:
+    with db.transaction() as s:
+        return list(s.scalars(select(Visit)))
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 500, "timeout": 0.6}],
+                         ids=["500", "never-answers"])
+def test_a_menu_whose_reply_may_have_arrived_is_not_pushed(mentor, db, fake_line, fault):
+    fake_line.fail_next(endpoint="replyMessage", **fault)
+    mentor.say("เมนู")
+    assert outbox_rows(db) == []      # nothing was saved: the mentor just asks again
+
+
+def test_a_menu_whose_reply_was_refused_is_pushed(mentor, db, fake_line):
+    fake_line.fail_next(endpoint="replyMessage", status=400)
+    mentor.say("เมนู")
+    [row] = outbox_rows(db)
+    assert row.recipients == [MENTOR]
+
+
+def test_the_fake_refuses_a_reply_token_used_twice(mentor, app, fake_line):
+    mentor.say("เมนู")
+    token = fake_line.calls("replyMessage")[-1].json["replyToken"]
+    with pytest.raises(SendError):
+        services(app).line.reply(token, [{"type": "text", "text": "อีกครั้งค่ะ"}])
+    assert any("Invalid reply token" in v for v in fake_line.violations())
+    fake_line.clear()   # the violation was the point of this test
+
+
+# -- a database that is locked or cannot be written --------------------------------------------
+
+def test_a_held_sqlite_write_lock_gets_503_within_the_busy_timeout(db_url, fake_line, clock,
+                                                                   tmp_path):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's database-wide write lock")
+    app = make_app(db_url, fake_line, clock, SQLITE_BUSY_TIMEOUT=0.3)
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        event = text_event("U" + "a" * 32, "สวัสดี", at=clock.now)
+        response = post(app, event)
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert waited < 2.0             # LINE waits 2 s for an answer
+    assert post(app, event).status_code == 200      # LINE's redelivery goes through
+    close(app)
+
+
+def test_healthz_says_503_when_sqlite_is_read_only(db_url, fake_line, clock):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite file opened read-only")
+    path = db_url.removeprefix("sqlite:///")
+    app = make_app(f"sqlite:///file:{path}?mode=ro&uri=true", fake_line, clock)
+    assert app.test_client().get("/healthz").status_code == 503
+    close(app)
+    writable = make_app(db_url, fake_line, clock)
+    assert writable.test_client().get("/healthz").status_code == 200
+    close(writable)
+
+
+def test_healthz_says_503_when_postgresql_is_read_only(db_url, fake_line, clock):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL read-only database")
+    app = make_app(db_url, fake_line, clock)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    name = make_url(db_url).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+    admin.dispose()
+    services(app).db.engine.dispose()        # new connections pick the setting up
+    try:
+        assert client.get("/healthz").status_code == 503
+    finally:
+        close(app)
+
+
+def make_app(url, fake_line, clock, **extra):
+    return create_app({"TESTING": True, "DATABASE_URL": url,
+                       "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+                       "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+                       "LINE_API_BASE_URL": fake_line.base_url,
+                       "LINE_DATA_API_BASE_URL": fake_line.base_url,
+                       "EVENT_PROCESSING": "inline", "CLOCK": clock, **extra})
+
+
+def post(app, event):
+    body = payload(event)
+    return app.test_client().post("/callback", data=body, content_type="application/json",
+                                  headers={"X-Line-Signature": sign(CHANNEL_SECRET, body)})
+
+
+def close(app) -> None:
+    svc = services(app)
+    svc.processor.shutdown()
+    svc.line.close()
+    svc.db.dispose()
+
+
+def test_event_threads_are_not_held_by_a_slow_reply(db, app, fake_line, clock):
+    """With LINE slow to answer, replies wait in their own threads while one event thread
+    goes on handling: eight replies are in LINE's hands at the same moment."""
+    from bot.processing import EventProcessor
+    svc = services(app)
+    svc.processor = EventProcessor(svc, mode="thread", workers=1, reply_workers=8)
+    users = [f"U{n:032x}" for n in range(8)]
+    together = threading.Barrier(len(users), timeout=10)   # broken if replies go one by one
+    answered = []
+
+    def slow_reply(token, messages):
+        together.wait()
+        answered.append(token)
+
+    svc.line.reply = slow_reply
+    for user in users:
+        assert post(app, text_event(user, "สวัสดี", at=clock.now)).status_code == 200
+    svc.processor.wait(timeout=20)
+    assert len(answered) == len(users)
+
+
+def _unavailable(*_args, **_kwargs):
+    raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+
+def test_the_webhook_answers_503_when_the_database_is_unreachable(line, db, clock, monkeypatch):
+    import bot.inbox
+    monkeypatch.setattr(bot.inbox, "record", _unavailable)
+    assert line.post(text_event("U" + "a" * 32, "สวัสดี", at=clock.now)).status_code == 503
+
+
+def test_an_event_whose_database_fails_mid_handling_is_retried_not_apologised_for(
+        mentor, db, app, fake_line, clock, monkeypatch):
+    import handlers.dispatch
+    real = handlers.dispatch.handle
+    monkeypatch.setattr(handlers.dispatch, "handle", _unavailable)
+    assert mentor.say("เมนู") == []                       # no apology, no answer yet
+    with db.transaction() as s:
+        [event] = s.scalars(select(WebhookEvent)).all()
+        assert event.status is EventStatus.PENDING and event.payload is not None
+    monkeypatch.setattr(handlers.dispatch, "handle", real)
+    clock.advance(minutes=3)
+    assert services(app).processor.recover_stalled() == 1
+    menu = [a["label"] for a in actions_in(fake_line.sent_messages(MENTOR))]
+    assert "รายงานการเยี่ยมบ้าน" in menu
