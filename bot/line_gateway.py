@@ -25,6 +25,7 @@ class SendError(Exception):
     message: str                 # LINE's own error message (never contains our message text)
     retryable: bool
     quota_exhausted: bool = False
+    reached: bool = True         # False: no connection to LINE was made, so nothing arrived
 
     def __str__(self) -> str:
         return f"LINE API {self.status or 'transport error'}: {self.message}"
@@ -103,8 +104,18 @@ class LineGateway:
                 return Sent(request_id=accepted, already_accepted=True)
             raise _send_error(exc) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise SendError(None, type(exc).__name__, retryable=True) from None
+            raise _transport_error(exc) from None
         return Sent(request_id=_header(response.headers, "x-line-request-id"))
+
+
+def _transport_error(exc: Exception) -> SendError:
+    """No HTTP answer. A connection never made means nothing reached LINE; a connection that
+    broke or timed out after sending may have delivered."""
+    reason = getattr(exc, "reason", exc)   # MaxRetryError wraps the last failure
+    never_connected = isinstance(reason, (urllib3.exceptions.NewConnectionError,
+                                          urllib3.exceptions.ConnectTimeoutError,
+                                          ConnectionRefusedError))
+    return SendError(None, type(reason).__name__, retryable=True, reached=not never_connected)
 
 
 def _configuration(base_url: str, access_token: str, connections: int) -> Configuration:

@@ -4,8 +4,8 @@ A reply call waits on LINE (tens of milliseconds, seconds when LINE is slow). Th
 threads only touch the database; replies go to a larger pool of I/O threads, one person's
 replies in the order their events were handled. When a reply fails, the answer is not lost:
 
-- LINE refused it (4xx: the token expired or was used, a rate limit): it was not delivered,
-  so it goes out as a push through the outbox;
+- LINE refused it (4xx: the token expired or was used, a rate limit) or could not be reached
+  at all: it was not delivered, so it goes out as a push through the outbox;
 - LINE did not answer or failed (timeout, 5xx): it may or may not have arrived. An answer
   that reports a change (a visit saved, a case raised, a status changed) is pushed all the
   same, since a second copy is better than a mentor left unsure; a menu or a question is not,
@@ -33,7 +33,7 @@ class PendingReply:
 
 
 def may_have_arrived(err: SendError) -> bool:
-    return err.status is None or err.status >= 500
+    return err.reached and (err.status is None or err.status >= 500)
 
 
 class ReplySender:

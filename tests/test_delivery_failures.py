@@ -214,3 +214,15 @@ def test_an_event_whose_database_fails_mid_handling_is_retried_not_apologised_fo
     assert services(app).processor.recover_stalled() == 1
     menu = [a["label"] for a in actions_in(fake_line.sent_messages(MENTOR))]
     assert "รายงานการเยี่ยมบ้าน" in menu
+
+
+def test_a_reply_that_never_reached_line_is_pushed(mentor, db, app):
+    from bot.line_gateway import LineGateway
+    unreachable = LineGateway("t", "http://127.0.0.1:9", "http://127.0.0.1:9", timeout=0.3)
+    services(app).processor.replies.line = unreachable    # nothing listens on port 9
+    try:
+        mentor.say("เมนู")
+    finally:
+        unreachable.close()
+    [row] = outbox_rows(db)
+    assert row.recipients == [MENTOR]
