@@ -26,15 +26,32 @@ def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(expected, signature.strip().encode())
 
 
+def _read_capped(limit: int) -> bytes | None:
+    """The raw body, or None when it is over ``limit`` bytes. LINE's payloads are small, so a
+    bigger one is refused after reading at most ``limit`` + 1 bytes, whether it announced its
+    length or came chunked."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
 @bp.post("/callback")
 def callback():
     secret = current_app.config.get("LINE_CHANNEL_SECRET")
     if not secret:
         log.error("webhook called but LINE_CHANNEL_SECRET is not set")
         return jsonify(message="not configured"), 503
-    # LINE's payloads are small; a bigger body is refused before it is read (413).
-    request.max_content_length = int(current_app.config["WEBHOOK_MAX_BYTES"])
-    body = request.get_data(cache=False)
+    body = _read_capped(int(current_app.config["WEBHOOK_MAX_BYTES"]))
+    if body is None:
+        log.warning("webhook: body over the size limit; refused unread")
+        return jsonify(message="body too large"), 413
     # The signature is checked on the raw bytes before anything else is looked at.
     if not signature_ok(secret, body, request.headers.get("X-Line-Signature")):
         log.warning("webhook: missing or wrong signature")
