@@ -196,8 +196,8 @@ def test_a_nul_byte_in_a_typed_answer_is_stripped_and_the_visit_saves(mentor, db
 
 def test_a_lone_surrogate_and_nul_in_any_field_never_reach_the_database(client, db, clock,
                                                                        fake_line):
-    event = good_text(clock, text="ab")
+    event = good_text(clock, text="กขค")    # a marker no id or token can contain
     fake_line.register_reply_token(event["replyToken"], STRANGER)
-    body = payload(event).replace(b"ab", b"a\\u0000\\ud800b")
+    body = payload(event).replace("กขค".encode(), b"\\u0e01\\u0000\\ud800\\u0e04")
     assert post_raw(client, body).status_code == 200
     assert HOW_TO_REGISTER in all_text(fake_line.sent_messages(STRANGER))
