@@ -36,7 +36,7 @@ def _start_for_household(flow: str) -> Action:
 
 def _resume(conv: Conversation, engine: Engine, payload: dict) -> None:
     paused = conv.state.data.get(PAUSED)
-    if not paused or paused.get("flow") not in engine.flows:
+    if not paused or not engine.knows(paused.get("flow"), paused.get("step")):
         _say_then_current(conv, engine, "ไม่มีรายการค้างให้ทำต่อค่ะ")
         return
     _leave_current_flow(conv, engine)   # a flow started since the pause ends, and says so

@@ -147,7 +147,14 @@ class Engine:
     """Moves one person's conversation along, one event at a time."""
 
     def __init__(self, flows: dict[str, Flow]):
+        for name, flow in flows.items():
+            if flow.name != name or not flow.steps:
+                raise ValueError(f"flow {name!r} is registered under the wrong name or has no steps")
         self.flows = flows
+
+    def knows(self, flow: str | None, step: str | None) -> bool:
+        """Whether a saved flow and step still exist (a release may rename or drop them)."""
+        return flow in self.flows and step in self.flows[flow].steps
 
     # -- starting, asking, finishing ---------------------------------------------------------
     def start(self, conv: Conversation, flow_name: str, args: dict | None = None) -> None:

@@ -18,12 +18,20 @@ ENGINE = Engine(FLOWS)
 
 STALE = "ปุ่มนี้มาจากข้อความก่อนหน้า ใช้ไม่ได้แล้วค่ะ"
 TAMPERED = "ปุ่มนี้ใช้ไม่ได้ค่ะ"
+GONE = ("รายการที่ทำค้างไว้ใช้ต่อไม่ได้แล้ว เพราะระบบได้รับการปรับปรุงค่ะ "
+        "ขออภัยในความไม่สะดวก กรุณาเริ่มใหม่จากเมนูค่ะ")
 
 
 def handle_registered(session: Session, person: Person, incoming: Incoming,
                       ctx: Context) -> Outcome:
     state = session.get(ConversationState, incoming.user_id)   # locked by the caller
     conv = Conversation(session=session, person=person, state=state, ctx=ctx, outcome=Outcome())
+    if state.flow and not ENGINE.knows(state.flow, state.step):
+        # Saved before a release that renamed or dropped the step: that conversation cannot
+        # go on, but the person must never be stuck on an apology.
+        ENGINE.finish(conv)
+        show_menu(conv, GONE)
+        return conv.outcome
     if state.flow and state.expires_at is not None and state.expires_at <= ctx.now:
         _expire(conv)
         if not _is_command(conv, incoming):
