@@ -237,7 +237,7 @@ def test_push_to_someone_else_shows_as_unread(page, demo):
     coordinator.click()
     message = page.locator(".msg.bot").filter(has_text="มีเรื่องขอความช่วยเหลือใหม่")
     message.wait_for(timeout=BOT_TIMEOUT_MS)
-    assert "push" in message.locator(".time").inner_text()
+    assert "แจ้งเตือน" in message.locator(".time").inner_text()
     assert unread.count() == 0
 
 
@@ -291,3 +291,39 @@ def test_restart_keeps_people_and_codes(tmp_path):
         assert again.fake.violations() == []                # no deletes of the old run's menus
     finally:
         again.shutdown()
+
+
+def test_a_stranger_after_a_mentor_sees_no_rich_menu_and_the_page_is_thai(page, demo):
+    mentor = page.locator('.person[data-role="mentor"]').first
+    code = mentor.locator(".code").inner_text().strip()
+    mentor.click()
+    assert _send(page, code) == 200
+    page.locator("#rich-menu .rm-area").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    page.locator('.person[data-role="stranger"]').click()
+    page.wait_for_function("document.getElementById('rich-menu').hidden === true",
+                           timeout=BOT_TIMEOUT_MS)
+    mentor.click()
+    page.locator("#rich-menu .rm-area").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    # The page speaks Thai, and says its people are made up.
+    assert page.locator(".en").count() == 0
+    assert "ข้อมูลสมมุติ" in page.locator(".panel-foot").inner_text()
+
+
+def test_demo_households_were_assigned_weeks_ago_so_yesterday_works(page, demo):
+    from sqlalchemy import select
+
+    from bot.services import services
+    from models import Household
+    mentor = page.locator('.person[data-role="mentor"]').first
+    code = mentor.locator(".code").inner_text().strip()
+    mentor.click()
+    assert _send(page, code) == 200
+    page.locator(".msg.bot").filter(has_text="ยินดีต้อนรับ").first.wait_for(
+        timeout=BOT_TIMEOUT_MS)
+    assert _send(page, "รายงานการเยี่ยมบ้าน") == 200
+    page.locator(".msg.bot").filter(has_text="วันไหน").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    page.locator("#quick-replies .qr", has_text="เมื่อวาน").click()
+    page.locator(".msg.bot").filter(has_text="ทัศนคติ").first.wait_for(timeout=BOT_TIMEOUT_MS)
+    with services(demo.app).db.transaction() as session:
+        visited = session.scalars(select(Household.last_visit_on)).all()
+    assert any(v is not None for v in visited) and any(v is None for v in visited)

@@ -128,7 +128,8 @@ class DemoServer:
             views.init_app(self.app, context)
             svc = services(self.app)
             self.load_report = setup.load_sample(
-                svc.db, svc.clock(), code_days=int(self.app.config["REGISTRATION_CODE_DAYS"]))
+                svc.db, svc.clock(), code_days=int(self.app.config["REGISTRATION_CODE_DAYS"]),
+                tz=svc.tz)
             self.server.app = DispatcherMiddleware(self.app, {LINE_PREFIX: self.fake.wsgi_app})
             self._thread = threading.Thread(target=self.server.serve_forever,
                                             kwargs={"poll_interval": 0.1},

@@ -8,18 +8,21 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import func, select
 
 from handlers.codes import display_code
+from handlers.context import Context
 from handlers.invites import ROLE_LABELS as _ROLE_LABELS
 from handlers.invites import create_coordinator, issue_missing_codes, open_codes
 from handlers.roster.apply import ImportSummary, apply_roster
 from handlers.roster.reader import read_roster
 from handlers.roster.validate import validate_roster
+from handlers.visits import VisitDraft, record_visit
 from models import Assignment, Person, Role
 
 from .. import migrate
@@ -66,7 +69,8 @@ class LoadReport:
 
 
 def load_sample(db: Database, now: datetime, code_days: int = 14,
-                roster_path: Path = SAMPLE_ROSTER) -> LoadReport:
+                roster_path: Path = SAMPLE_ROSTER,
+                tz: ZoneInfo = ZoneInfo("Asia/Bangkok")) -> LoadReport:
     """Import the sample roster and give each of its districts a demo coordinator.
 
     A database that already has people keeps them (restarting the demo keeps who registered and
@@ -81,6 +85,7 @@ def load_sample(db: Database, now: datetime, code_days: int = 14,
         # The same path as `mentorbot import roster FILE` (which also issues mentors' codes).
         summary = apply_roster(session, roster, now, code_days)
         created = _create_coordinators(session, now, code_days)
+        _give_history(session, now, tz)
     log.info("demo: sample roster imported (%d rows), %d demo coordinators",
              summary.rows, len(created))
     return LoadReport(roster=summary, coordinators_created=created)
@@ -100,6 +105,33 @@ def _create_coordinators(session, now: datetime, code_days: int) -> list[str]:
         code.person.agency = f"สำนักงานพัฒนาชุมชนอำเภอ{district}"
         created.append(district)
     return created
+
+
+# (days since the household was assigned, days before today of its last visit or None, days
+# from that visit to the next one due): households due, overdue and visited, so the demo shows
+# every kind of card and `เมื่อวาน` works on a first visit.
+_HISTORY = ((45, None, 0), (40, 35, 30), (60, 12, 30), (20, None, 0), (8, None, 0),
+            (30, 25, 20))
+
+
+def _give_history(session, now: datetime, tz: ZoneInfo) -> None:
+    """Assign the sample households weeks ago, and give some a past visit, through the same
+    domain function a mentor's report goes through."""
+    today = now.astimezone(tz).date()
+    ctx = Context(now=now, tz=tz)
+    assignments = session.scalars(select(Assignment).where(Assignment.ended_at.is_(None))
+                                  .order_by(Assignment.id)).all()
+    for index, assignment in enumerate(assignments):
+        assigned_days, visited_days, next_in = _HISTORY[index % len(_HISTORY)]
+        assignment.assigned_at = now - timedelta(days=assigned_days)
+        if visited_days is None:
+            continue
+        visited = today - timedelta(days=visited_days)
+        record_visit(session, assignment.household, assignment.mentor, VisitDraft(
+            visited_on=visited, attitude="ครอบครัวให้ความร่วมมือดี", skills=None,
+            resources=None, way_out=None, problems=(),
+            next_visit_due=visited + timedelta(days=next_in)), ctx)
+    session.flush()
 
 
 @dataclass

@@ -14,6 +14,8 @@
   const MAX_ITEMS = 300;
   const THAI_MONTHS = ['ม.ค.', 'ก.พ.', 'มี.ค.', 'เม.ย.', 'พ.ค.', 'มิ.ย.', 'ก.ค.', 'ส.ค.', 'ก.ย.',
     'ต.ค.', 'พ.ย.', 'ธ.ค.'];
+  // How a message reached the person, when not as the answer to what they sent.
+  const VIA_LABEL = { push: 'แจ้งเตือน', multicast: 'ส่งถึงหลายคน', broadcast: 'ประกาศถึงทุกคน' };
   const ROLE_LABEL = { mentor: 'พี่เลี้ยง', coordinator: 'ผู้ประสานงานอำเภอ', stranger: 'ผู้ใช้ทั่วไป' };
 
   const $ = (id) => document.getElementById(id);
@@ -258,12 +260,12 @@
       const codeRow = p.code ? h('div', { class: 'row' },
         h('span', { class: 'meta' }, 'รหัสลงทะเบียน'),
         h('span', { class: 'code', 'data-code': p.code }, p.code),
-        h('button', { type: 'button', class: 'use-code', title: 'ใส่รหัสในช่องพิมพ์ (put it in the message box)',
+        h('button', { type: 'button', class: 'use-code', title: 'ใส่รหัสในช่องพิมพ์',
           onclick: (ev) => { ev.stopPropagation(); selectPerson(p.key); els.input.value = p.code; els.input.focus(); } },
         'ใส่ในช่องพิมพ์')) : null;
       const strangerRow = p.role === 'stranger' ? h('div', { class: 'row' },
         h('span', { class: 'meta' }, 'ผู้ใช้ LINE ที่ยังไม่ลงทะเบียน'),
-        h('button', { type: 'button', class: 'use-code', title: 'a new LINE user id',
+        h('button', { type: 'button', class: 'use-code', title: 'ผู้ใช้ LINE คนใหม่ที่ยังไม่ลงทะเบียน',
           onclick: (ev) => { ev.stopPropagation(); store('stranger', newUserId()); refreshPeople().then(() => selectPerson('stranger')); } },
         'คนใหม่')) : null;
       return h('li', {
@@ -281,7 +283,7 @@
         p.role !== 'stranger' ? h('span', { class: 'badge ' + (p.registered ? 'ok' : 'no') },
           p.registered ? 'ลงทะเบียนแล้ว' : 'ยังไม่ลงทะเบียน') : null,
         p.households ? h('span', { class: 'meta' }, `ดูแล ${p.households} ครัวเรือน`) : null,
-        unread ? h('span', { class: 'badge unread', title: 'unread' }, `ใหม่ ${unread}`) : null),
+        unread ? h('span', { class: 'badge unread', title: 'ข้อความที่ยังไม่ได้อ่าน' }, `ใหม่ ${unread}`) : null),
       p.position ? h('div', { class: 'meta' }, [p.position, p.agency].filter(Boolean).join(' · ')) : null,
       codeRow, strangerRow);
     }));
@@ -331,7 +333,7 @@
       const sender = item.message && item.message.sender && item.message.sender.name;
       if (sender) content.append(h('span', { class: 'alt' }, sender));
       content.append(safeRender(item.message));
-      content.append(h('span', { class: 'time' }, hhmm(item.at) + (item.via && item.via !== 'reply' ? ` · ${item.via}` : '')));
+      content.append(h('span', { class: 'time' }, hhmm(item.at) + (VIA_LABEL[item.via] ? ` · ${VIA_LABEL[item.via]}` : '')));
       if (['flex', 'template'].includes(item.message && item.message.type)) content.classList.add('wide');
       row = h('div', { class: 'msg bot', 'data-seq': item.seq, 'data-type': item.message && item.message.type },
         h('div', { class: 'avatar', title: 'mentorbot' }, 'บอท'), content);
@@ -341,7 +343,7 @@
   }
   function renderMine(item) {
     switch (item.kind) {
-      case 'sticker': return h('div', { class: 'sticker', title: 'sticker' }, '🐻');
+      case 'sticker': return h('div', { class: 'sticker', title: 'สติกเกอร์' }, '🐻');
       case 'location': return h('div', { class: 'bubble' }, `📍 ${item.title}\n${item.address}`);
       case 'image': return h('div', { class: 'bubble' }, `🖼 ${item.name || 'รูปภาพ'}`);
       case 'follow': return h('div', { class: 'bubble' }, '➕ (เพิ่มเพื่อน / follow)');
@@ -359,7 +361,7 @@
           h('pre', {}, JSON.stringify(message, null, 2))));
     }
   }
-  function altCaption(m) { return m.altText ? h('span', { class: 'alt', title: 'altText' }, `🔔 ${m.altText}`) : null; }
+  function altCaption(m) { return m.altText ? h('span', { class: 'alt', title: 'ข้อความที่แสดงในการแจ้งเตือน' }, `🔔 ${m.altText}`) : null; }
   function renderMessage(m) {
     switch (m.type) {
       case 'text': return h('div', { class: 'bubble' }, m.text);
@@ -735,6 +737,9 @@
   }
 
   // ---------------------------------------------------------------- reading the stand-in
+  // The people list is refreshed every few seconds and replaces the person objects, so the
+  // person being polled is matched by LINE user id, not by object.
+  function isCurrent(person) { return Boolean(state.current) && state.current.userId === person.userId; }
   async function poll() {
     if (!state.current || state.polling) return;
     state.polling = true;
@@ -749,11 +754,11 @@
         fresh += 1;
         const item = { from: 'bot', seq: m.seq, via: m.via, at: m.at, message: m.message };
         chat.items.push(item);
-        if (state.current === person) appendItem(item);
+        if (isCurrent(person)) appendItem(item);
       }
       if (fresh) {
         saveChat(person.userId);
-        if (state.current === person) updateQuickReplies();
+        if (isCurrent(person)) updateQuickReplies();
         state.typingUntil = 0;
         refreshPeople();
       }
@@ -804,10 +809,12 @@
   // rich menu: the one linked to the user, or the default (as LINE shows it)
   async function refreshRichMenu() {
     if (!state.current) { els.richMenu.hidden = true; return; }
+    const person = state.current;
     let data;
-    try { data = await getJSON(`/demo/api/richmenu?user=${encodeURIComponent(state.current.userId)}`); } catch (err) { return; }
+    try { data = await getJSON(`/demo/api/richmenu?user=${encodeURIComponent(person.userId)}`); } catch (err) { return; }
+    if (!isCurrent(person)) return;   // someone else was picked meanwhile: theirs is drawn
     const menu = data.menu;
-    const key = menu ? `${menu.richMenuId}:${data.image || ''}:${state.richMenuOpen}` : null;
+    const key = menu ? `${menu.richMenuId}:${data.image || ''}:${state.richMenuOpen}` : 'none';
     if (key === state.richMenuKey) return;
     state.richMenuKey = key;
     if (!menu) { els.richMenu.hidden = true; els.richMenu.replaceChildren(); return; }
