@@ -15,7 +15,7 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,17 +25,16 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bot import create_app  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.services import services  # noqa: E402
-from models import (Assignment, Household, HouseholdDimension, OutboxMessage, Person,  # noqa: E402
-                    Role)
+from models import Assignment, Household, HouseholdDimension, OutboxMessage, Person, Role  # noqa: E402
 from scheduler.tick import run_tick  # noqa: E402
 
 DISTRICTS = 900          # about the number of districts in Thailand
-MORNING = datetime(2026, 5, 20, 1, 5, tzinfo=timezone.utc)   # 08:05 in Bangkok
+MORNING = datetime(2026, 5, 20, 1, 5, tzinfo=UTC)   # 08:05 in Bangkok
 
 
 def populate(db, households: int) -> None:
     mentors = households // 2
-    now = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
     today = date(2026, 5, 20)
     with db.transaction() as s:
         s.execute(insert(Person), [

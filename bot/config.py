@@ -45,9 +45,21 @@ DEFAULTS: dict[str, Any] = {
     "QUIET_END": "07:00",
 }
 
-_INTS = {"REGISTRATION_CODE_DAYS", "EVENT_WORKERS", "REPLY_WORKERS", "WEBHOOK_MAX_BYTES", "OUTBOX_BATCH", "OUTBOX_MAX_ATTEMPTS",
-         "FIRST_VISIT_DAYS", "DUE_SOON_DAYS", "FIRM_OVERDUE_DAYS", "ESCALATE_OVERDUE_DAYS",
-         "CASE_ACK_DAYS", "MONTHLY_BROADCAST_DAY", "PHOTO_RETENTION_DAYS"}
+_INTS = {
+    "REGISTRATION_CODE_DAYS",
+    "EVENT_WORKERS",
+    "REPLY_WORKERS",
+    "WEBHOOK_MAX_BYTES",
+    "OUTBOX_BATCH",
+    "OUTBOX_MAX_ATTEMPTS",
+    "FIRST_VISIT_DAYS",
+    "DUE_SOON_DAYS",
+    "FIRM_OVERDUE_DAYS",
+    "ESCALATE_OVERDUE_DAYS",
+    "CASE_ACK_DAYS",
+    "MONTHLY_BROADCAST_DAY",
+    "PHOTO_RETENTION_DAYS",
+}
 _FLOATS = {"LINE_HTTP_TIMEOUT", "SQLITE_BUSY_TIMEOUT"}
 _BOOLS = {"REQUIRE_LINE_CREDENTIALS"}
 
@@ -78,7 +90,7 @@ def normalise_database_url(url: str) -> str:
     """Accept Heroku-style ``postgres://`` URLs and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -88,4 +100,5 @@ def check_line_credentials(config: dict[str, Any]) -> None:
         raise ConfigError(
             f"{' and '.join(missing)} not set. Copy them from the LINE Developers console "
             "(Messaging API channel) into the environment or a .env file; see README.md. "
-            "To try the bot without a channel, run `mentorbot demo`.")
+            "To try the bot without a channel, run `mentorbot demo`."
+        )

@@ -8,7 +8,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-
 # SQLite: the default wait for another writer's lock. Long enough for any short transaction,
 # short enough that a webhook answers LINE (503) before LINE's own timeout.
 SQLITE_BUSY_TIMEOUT = 2.0

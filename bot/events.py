@@ -10,13 +10,23 @@ gets an answer (usually the current question again).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 
-from linebot.v3.webhooks import (AudioMessageContent, Event, FileMessageContent, FollowEvent,
-                                 ImageMessageContent, LocationMessageContent, MessageEvent,
-                                 PostbackEvent, StickerMessageContent, TextMessageContent,
-                                 UnfollowEvent, VideoMessageContent)
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    Event,
+    FileMessageContent,
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    StickerMessageContent,
+    TextMessageContent,
+    UnfollowEvent,
+    VideoMessageContent,
+)
 
 from handlers.incoming import Incoming, Kind
 
@@ -77,7 +87,7 @@ def _timestamp(raw: dict) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 

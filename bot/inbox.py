@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from models import EventStatus, WebhookEvent
@@ -39,11 +41,11 @@ def record(session: Session, raw_events: list[dict], now: datetime) -> list[int]
 
 def claim(session: Session, event_id: int, now: datetime) -> bool:
     """Mark a pending event as being processed; False if another worker has it already."""
-    result = session.execute(
+    result = cast(CursorResult, session.execute(
         update(WebhookEvent)
         .where(WebhookEvent.id == event_id, WebhookEvent.status == EventStatus.PENDING)
         .values(status=EventStatus.PROCESSING, claimed_at=now,
-                attempts=WebhookEvent.attempts + 1))
+                attempts=WebhookEvent.attempts + 1)))
     return result.rowcount == 1
 
 

@@ -10,9 +10,16 @@ import logging
 from dataclasses import dataclass
 
 import urllib3
-from linebot.v3.messaging import (ApiClient, ApiException, Configuration, MessagingApi,
-                                  MessagingApiBlob, MulticastRequest, PushMessageRequest,
-                                  ReplyMessageRequest)
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,10 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import case, or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from models import CATEGORY_PRIORITY, OutboxKind, OutboxMessage, OutboxStatus
 
@@ -104,11 +106,12 @@ class OutboxSender:
     def _expire(self) -> int:
         now = self.clock()
         with self.db.transaction() as session:
-            return session.execute(
+            result = cast(CursorResult, session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.PENDING,
                        OutboxMessage.expires_at <= now)
-                .values(status=OutboxStatus.EXPIRED, last_error="expired unsent")).rowcount or 0
+                .values(status=OutboxStatus.EXPIRED, last_error="expired unsent")))
+            return result.rowcount or 0
 
     def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
         if rows:
@@ -171,14 +174,22 @@ class OutboxSender:
 
     def _update(self, row: OutboxMessage, changes: dict) -> None:
         with self.db.transaction() as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**changes))
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(**changes))
 
     def _hold_for_quota(self, row: OutboxMessage, result: DrainResult) -> None:
         result.held_for_quota += 1
         result.held_categories.add(row.category.value)
-        log.warning("outbox %s (%s): not enough monthly quota left; held", row.id, row.category.value)
-        self._update(row, {"next_attempt_at": self.clock() + QUOTA_HOLD,
-                           "last_error": HELD + "the month's message quota would be exceeded"})
+        log.warning(
+            "outbox %s (%s): not enough monthly quota left; held", row.id, row.category.value
+        )
+        self._update(
+            row,
+            {
+                "next_attempt_at": self.clock() + QUOTA_HOLD,
+                "last_error": HELD + "the month's message quota would be exceeded",
+            },
+        )
 
     def _after_failure(self, row: OutboxMessage, err: SendError, result: DrainResult) -> dict:
         attempts = row.attempts + 1
@@ -187,8 +198,11 @@ class OutboxSender:
             result.held_for_quota += 1
             result.held_categories.add(row.category.value)
             log.warning("outbox %s: monthly message quota is spent; held", row.id)
-            return {"next_attempt_at": self.clock() + QUOTA_HOLD,
-                    "last_error": (HELD + reason)[:300], "attempts": row.attempts}
+            return {
+                "next_attempt_at": self.clock() + QUOTA_HOLD,
+                "last_error": (HELD + reason)[:300],
+                "attempts": row.attempts,
+            }
         if err.status == 429:
             result.rate_limited = True
         if err.retryable and attempts < self.max_attempts:

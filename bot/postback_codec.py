@@ -34,7 +34,9 @@ class PostbackCodec:
         ).decode().rstrip("=")
         data = f"{PREFIX}.{body}.{self._mac(body)}"
         if len(data) > MAX_DATA:
-            raise PostbackTooLong(f"postback data is {len(data)} characters (LINE allows {MAX_DATA})")
+            raise PostbackTooLong(
+                f"postback data is {len(data)} characters (LINE allows {MAX_DATA})"
+            )
         return data
 
     def decode(self, data: str) -> dict | None:

@@ -7,11 +7,12 @@ are picked up again by ``recover_stalled`` (run by the clock process).
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from handlers import dispatch
 from handlers.context import Context
@@ -44,7 +45,7 @@ class EventProcessor:
         self.renderer = Renderer(PostbackCodec(svc.config["LINE_CHANNEL_SECRET"] or ""))
         self._pool = (ThreadPoolExecutor(max_workers=workers, thread_name_prefix="line-events")
                       if mode == "thread" else None)
-        self._futures = []
+        self._futures: list[Future[None]] = []
         self.replies = ReplySender(svc.line, self._push_instead,
                                    reply_workers if mode == "thread" else None)
 
@@ -113,7 +114,7 @@ class EventProcessor:
         must_deliver = False
         try:
             with db.transaction() as session:
-                event = session.get(WebhookEvent, event_id)
+                event = _claimed(session, event_id)
                 raw = event.payload or {}
                 user_id, token = event.line_user_id, reply_token(raw)
                 watch = ChangeWatch(session)
@@ -152,7 +153,7 @@ class EventProcessor:
 
     def _mark_failed(self, event_id: int, exc: Exception) -> None:
         with self.svc.db.transaction() as session:
-            event = session.get(WebhookEvent, event_id)
+            event = _claimed(session, event_id)
             event.status = EventStatus.FAILED
             event.error = type(exc).__name__[:300]
             event.payload = None   # failed for good: the message text goes (README, Privacy)
@@ -160,7 +161,7 @@ class EventProcessor:
     def _release(self, event_id: int) -> None:
         try:
             with self.svc.db.transaction() as session:
-                session.get(WebhookEvent, event_id).status = EventStatus.PENDING
+                _claimed(session, event_id).status = EventStatus.PENDING
         except OperationalError:
             pass   # still claimed: recover_stalled takes it once the claim is stale
 
@@ -184,3 +185,11 @@ class EventProcessor:
                     event.status = EventStatus.PENDING
         self._process_all(ids)
         return len(ids)
+
+
+def _claimed(session: Session, event_id: int) -> WebhookEvent:
+    """An event this worker has claimed: only done or failed events are ever deleted."""
+    event = session.get(WebhookEvent, event_id)
+    if event is None:
+        raise LookupError(f"claimed webhook event {event_id} is gone")
+    return event

@@ -30,6 +30,7 @@ class Renderer:
         return out
 
     def message(self, reply: Reply) -> dict:
+        msg: dict
         if isinstance(reply, TextReply):
             msg = {"type": "text", "text": _clip(reply.text, MAX_TEXT)}
         else:
@@ -61,35 +62,89 @@ class Renderer:
     def _flex(self, reply: Cards) -> dict:
         bubbles = [self._bubble(card) for card in reply.cards[:MAX_BUBBLES]]
         contents = bubbles[0] if len(bubbles) == 1 else {"type": "carousel", "contents": bubbles}
-        return {"type": "flex", "altText": _clip(reply.alt_text, MAX_ALT_TEXT), "contents": contents}
+        return {
+            "type": "flex",
+            "altText": _clip(reply.alt_text, MAX_ALT_TEXT),
+            "contents": contents,
+        }
 
     def _bubble(self, card: Card) -> dict:
-        header = [{"type": "text", "text": card.title, "weight": "bold", "size": "lg",
-                   "wrap": True, "color": "#FFFFFF"}]
+        header = [
+            {
+                "type": "text",
+                "text": card.title,
+                "weight": "bold",
+                "size": "lg",
+                "wrap": True,
+                "color": "#FFFFFF",
+            }
+        ]
         if card.subtitle:
-            header.append({"type": "text", "text": card.subtitle, "size": "sm", "wrap": True,
-                           "color": "#FFFFFF"})
+            header.append(
+                {
+                    "type": "text",
+                    "text": card.subtitle,
+                    "size": "sm",
+                    "wrap": True,
+                    "color": "#FFFFFF",
+                }
+            )
         body: list[dict] = []
         for field in card.fields:
-            body.append({"type": "box", "layout": "baseline", "spacing": "sm", "contents": [
-                {"type": "text", "text": field.label, "size": "sm", "color": MUTED, "flex": 2,
-                 "wrap": True},
-                {"type": "text", "text": field.value or "-", "size": "sm", "flex": 4, "wrap": True,
-                 **({"color": field.color} if field.color else {})},
-            ]})
+            body.append(
+                {
+                    "type": "box",
+                    "layout": "baseline",
+                    "spacing": "sm",
+                    "contents": [
+                        {
+                            "type": "text",
+                            "text": field.label,
+                            "size": "sm",
+                            "color": MUTED,
+                            "flex": 2,
+                            "wrap": True,
+                        },
+                        {
+                            "type": "text",
+                            "text": field.value or "-",
+                            "size": "sm",
+                            "flex": 4,
+                            "wrap": True,
+                            **({"color": field.color} if field.color else {}),
+                        },
+                    ],
+                }
+            )
         if card.body:
-            body.append({"type": "text", "text": _clip(card.body, 2000), "size": "sm", "wrap": True})
+            body.append(
+                {"type": "text", "text": _clip(card.body, 2000), "size": "sm", "wrap": True}
+            )
         bubble = {
             "type": "bubble",
-            "header": {"type": "box", "layout": "vertical", "contents": header,
-                       "backgroundColor": card.accent or ACCENT},
-            "body": {"type": "box", "layout": "vertical", "spacing": "sm",
-                     "contents": body or [{"type": "text", "text": " ", "size": "sm"}]},
+            "header": {
+                "type": "box",
+                "layout": "vertical",
+                "contents": header,
+                "backgroundColor": card.accent or ACCENT,
+            },
+            "body": {
+                "type": "box",
+                "layout": "vertical",
+                "spacing": "sm",
+                "contents": body or [{"type": "text", "text": " ", "size": "sm"}],
+            },
         }
         if card.buttons:
-            bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-                {"type": "button", "style": b.style, "height": "sm", "action": self.action(b)}
-                for b in card.buttons]}
+            bubble["footer"] = {
+                "type": "box",
+                "layout": "vertical",
+                "spacing": "sm",
+                "contents": [
+                    {"type": "button", "style": b.style, "height": "sm", "action": self.action(b)}
+                    for b in card.buttons
+                ],
+            }
         return bubble
 
 

@@ -95,6 +95,7 @@ class ReplySender:
             log.exception("reply could not be sent")
 
     def _push(self, reply: PendingReply) -> None:
+        assert reply.user_id is not None, "only replies to a known user are pushed (_deliver)"
         try:
             self.push_instead(reply.user_id, reply.messages)
         except Exception:  # noqa: BLE001 - the database is down too: nothing more to do here

@@ -1,6 +1,8 @@
 """Outside-help cases: raising them, and telling the right people (through the outbox)."""
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -44,7 +46,8 @@ def alert_coordinators(session: Session, case: Case, ctx: Context) -> Push | Non
     if not coordinators:
         return None
     card = case_card(case, ctx, for_coordinator=True)
-    return Push(to=tuple(c.line_user_id for c in coordinators),
+    # district_coordinators() gives registered people only: each has a LINE user id.
+    return Push(to=tuple(cast(str, c.line_user_id) for c in coordinators),
                 replies=(Cards(alt_text=f"เรื่องใหม่จากพี่เลี้ยง: ด้าน{_dim(case)}", cards=(card,)),),
                 dedupe_key=f"case-new:{case.id}")
 
@@ -68,6 +71,8 @@ def holder(case: Case) -> str | None:
     """'คุณมาลี ศรีเลย': the coordinator who took the case, if any."""
     if case.acknowledged_by_id is None:
         return None
+    if case.acknowledged_by is None:   # set together with the id (_take)
+        raise LookupError(f"case {case.id}: taken by person {case.acknowledged_by_id}, not found")
     return f"คุณ{_given_name(case.acknowledged_by.name)}"
 
 
@@ -93,18 +98,26 @@ def refer(session: Session, case: Case, coordinator: Person, agency: str,
     _take(session, case, coordinator, ctx)
     case.status, case.referred_agency, case.referred_at = CaseStatus.REFERRED, agency, ctx.now
     event = _record(session, case, coordinator, CaseStatus.REFERRED, agency, ctx)
-    return _notice(session, case, coordinator, CaseStatus.REFERRED, f"case:{case.id}:refer:{event.id}",
-                   ("ส่งต่อถึง", agency))
+    return _notice(
+        session,
+        case,
+        coordinator,
+        CaseStatus.REFERRED,
+        f"case:{case.id}:refer:{event.id}",
+        ("ส่งต่อถึง", agency),
+    )
 
 
-def close(session: Session, case: Case, coordinator: Person, outcome: str,
-          ctx: Context) -> Push | None:
+def close(
+    session: Session, case: Case, coordinator: Person, outcome: str, ctx: Context
+) -> Push | None:
     """ปิดเรื่อง with its outcome; takes an open case first."""
     _take(session, case, coordinator, ctx)
     case.status, case.outcome, case.closed_at = CaseStatus.CLOSED, outcome, ctx.now
     _record(session, case, coordinator, CaseStatus.CLOSED, outcome, ctx)
-    return _notice(session, case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close",
-                   ("ผล", outcome))
+    return _notice(
+        session, case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close", ("ผล", outcome)
+    )
 
 
 def _take(session: Session, case: Case, coordinator: Person, ctx: Context) -> None:
@@ -115,8 +128,9 @@ def _take(session: Session, case: Case, coordinator: Person, ctx: Context) -> No
     _record(session, case, coordinator, CaseStatus.ACKNOWLEDGED, None, ctx)
 
 
-def _record(session: Session, case: Case, actor: Person, action: CaseStatus, note: str | None,
-            ctx: Context) -> CaseEvent:
+def _record(
+    session: Session, case: Case, actor: Person, action: CaseStatus, note: str | None, ctx: Context
+) -> CaseEvent:
     case.updated_at = ctx.now
     event = CaseEvent(case_id=case.id, actor_id=actor.id, action=action, note=note, at=ctx.now)
     session.add(event)
@@ -124,8 +138,14 @@ def _record(session: Session, case: Case, actor: Person, action: CaseStatus, not
     return event
 
 
-def _notice(session: Session, case: Case, coordinator: Person, action: CaseStatus, key: str,
-            extra: tuple[str, str] | None = None) -> Push | None:
+def _notice(
+    session: Session,
+    case: Case,
+    coordinator: Person,
+    action: CaseStatus,
+    key: str,
+    extra: tuple[str, str] | None = None,
+) -> Push | None:
     """What the household's current mentor is told: not whoever raised the case, who may have
     handed the household on (nothing if it has no mentor now, or theirs is not on LINE)."""
     mentor = access.current_mentor(session, case.household_id)
@@ -134,14 +154,19 @@ def _notice(session: Session, case: Case, coordinator: Person, action: CaseStatu
     headline, actor_word = NOTICES[action]
     if mentor.id != case.mentor_id:
         headline = headline.replace(RAISER_WORDS, NOT_RAISER_WORDS)
-    lines = [headline, f"เรื่อง #{case.id}", f"ครัวเรือน: {case.household.head_name}",
-             f"ด้าน: {_dim(case)}", f"{actor_word}: คุณ{_given_name(coordinator.name)}"]
+    lines = [
+        headline,
+        f"เรื่อง #{case.id}",
+        f"ครัวเรือน: {case.household.head_name}",
+        f"ด้าน: {_dim(case)}",
+        f"{actor_word}: คุณ{_given_name(coordinator.name)}",
+    ]
     if extra:
         lines.append(f"{extra[0]}: {extra[1]}")
-    follow = Button("เรื่องที่ส่งต่อ", payload={"a": "cmd", "k": "my_cases"},
-                    text="เรื่องที่ส่งต่อ")
-    return Push(to=(mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),),
-                dedupe_key=key)
+    follow = Button("เรื่องที่ส่งต่อ", payload={"a": "cmd", "k": "my_cases"}, text="เรื่องที่ส่งต่อ")
+    return Push(
+        to=(mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),), dedupe_key=key
+    )
 
 
 # -- lists ---------------------------------------------------------------------------------
@@ -150,13 +175,19 @@ def district_queue(session: Session, coordinator: Person, limit: int) -> tuple[l
     open ones first, oldest first. Returns (up to ``limit`` cases, how many in all)."""
     if coordinator.role is not Role.COORDINATOR:
         return [], 0
-    where = (Case.province == coordinator.province, Case.district == coordinator.district,
-             Case.status != CaseStatus.CLOSED)
+    where = (
+        Case.province == coordinator.province,
+        Case.district == coordinator.district,
+        Case.status != CaseStatus.CLOSED,
+    )
     total = session.scalar(select(func.count()).select_from(Case).where(*where))
     shown = session.scalars(
-        select(Case).where(*where).options(selectinload(Case.acknowledged_by))
+        select(Case)
+        .where(*where)
+        .options(selectinload(Case.acknowledged_by))
         .order_by(sql_case((Case.status == CaseStatus.OPEN, 0), else_=1), Case.created_at, Case.id)
-        .limit(limit)).all()
+        .limit(limit)
+    ).all()
     return list(shown), int(total or 0)
 
 
@@ -166,7 +197,10 @@ def raised_by(session: Session, mentor: Person, limit: int) -> tuple[list[Case],
     where = (access.mentor_case_filter(mentor),)
     total = session.scalar(select(func.count()).select_from(Case).where(*where))
     shown = session.scalars(
-        select(Case).where(*where)
+        select(Case)
+        .where(*where)
         .options(selectinload(Case.acknowledged_by), selectinload(Case.household))
-        .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)).all()
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    ).all()
     return list(shown), int(total or 0)

@@ -6,7 +6,8 @@ import secrets
 
 from .thai_text import clean
 
-# No 0/O, 1/I/L, 8/B, 5/S, 2/Z look-alikes. 8 characters of 27: about 2.8e11 codes, so guessing stays
+# No 0/O, 1/I/L, 8/B, 5/S, 2/Z look-alikes. 8 characters of 27: about 2.8e11 codes, so guessing
+# stays
 # hopeless even with hundreds of thousands of open codes and a 5-tries-an-hour limit.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY3456789"
 LENGTH = 8

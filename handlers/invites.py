@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import String, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -18,7 +19,8 @@ from models import Household, Person, RegistrationCode, Role
 
 from .codes import generate_code
 from .roster.bulk import chunks, key_in
-from .roster.cells import CellError, phone as normalise_phone
+from .roster.cells import CellError
+from .roster.cells import phone as normalise_phone
 from .thai_text import clean
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ def _insert_codes(session: Session, person_ids: list[int], now: datetime,
     for _ in range(MAX_TRIES):
         codes = _unused_codes(session, len(person_ids))
         rows = [{"person_id": pid, "code": code, "created_at": now, "expires_at": expires}
-                for pid, code in zip(person_ids, codes)]
+                for pid, code in zip(person_ids, codes, strict=True)]
         try:
             # Only a code issued concurrently since _unused_codes looked can clash here.
             with session.begin_nested():
@@ -178,7 +180,8 @@ def create_coordinator(session: Session, name: str, district: str, province: str
         for label, value in fields.items():
             if not value:
                 raise InviteError(f"{label} is empty")
-            if len(value) > Person.__table__.c[label].type.length:
+            limit = cast(String, Person.__table__.c[label].type).length
+            if limit is not None and len(value) > limit:
                 raise InviteError(f"{label} is too long")
         if not force and not has_households(session, fields["district"], fields["province"]):
             raise InviteError(

@@ -13,7 +13,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import GoalLevel, Household, HouseholdPlan, ItemStatus, Person, PlanItem, PlanItemStatusChange
+from models import (
+    GoalLevel,
+    Household,
+    HouseholdPlan,
+    ItemStatus,
+    Person,
+    PlanItem,
+    PlanItemStatusChange,
+)
 from models.dimensions import DIMENSIONS
 from models.upsert import insert_ignoring_conflicts
 
@@ -59,6 +67,8 @@ def set_goal(session: Session, household: Household, person: Person, goal: str,
                     [{"household_id": household.id, "updated_at": ctx.now}])
     plan = session.scalar(select(HouseholdPlan).where(HouseholdPlan.household_id == household.id)
                           .with_for_update().execution_options(populate_existing=True))
+    if plan is None:   # the insert above made sure of it
+        raise LookupError(f"household {household.id}: no plan row after the upsert")
     plan.goal, plan.level = goal, level
     plan.updated_by_id, plan.updated_at = person.id, ctx.now
     log.info("plan goal set: household=%s level=%s", household.id, level.value)

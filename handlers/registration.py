@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Ou
     person = row.person if row is not None and _usable(row, ctx.now) else None
     session.add(RegistrationAttempt(line_user_id=line_user_id, attempted_at=ctx.now,
                                     succeeded=person is not None))
-    if person is None:
+    if row is None or person is None:   # no person without a row
         left = MAX_FAILURES - _recent_failures(session, line_user_id, ctx.now)
         log.info("registration: code rejected (%d tries left)", max(left, 0))
         if left <= 0:
@@ -122,7 +122,7 @@ def _locked_until(session: Session, line_user_id: str, now: datetime) -> datetim
     if latest is None:
         return None
     if latest.tzinfo is None:   # func.max bypasses the column type on SQLite
-        latest = latest.replace(tzinfo=timezone.utc)
+        latest = latest.replace(tzinfo=UTC)
     count = session.scalar(select(func.count()).select_from(RegistrationAttempt).where(
         *failed, RegistrationAttempt.attempted_at > latest - WINDOW,
         RegistrationAttempt.attempted_at <= latest)) or 0

@@ -87,10 +87,10 @@ class Outcome:
     pushes: list[Push] = field(default_factory=list)
     effects: list[LinkRichMenu] = field(default_factory=list)
 
-    def say(self, reply: Reply) -> "Outcome":
+    def say(self, reply: Reply) -> Outcome:
         self.replies.append(reply)
         return self
 
-    def push(self, push: Push) -> "Outcome":
+    def push(self, push: Push) -> Outcome:
         self.pushes.append(push)
         return self

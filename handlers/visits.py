@@ -7,8 +7,7 @@ from datetime import date
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from models import (Household, OutboxMessage, OutboxStatus, Person, Visit, VisitPhoto,
-                    VisitProblem)
+from models import Household, OutboxMessage, OutboxStatus, Person, Visit, VisitPhoto, VisitProblem
 
 from . import cases
 from .context import Context

@@ -1,4 +1,6 @@
-"""Messages that do not answer an event (alerts, reminders, broadcasts), sent by the clock process."""
+"""Messages that do not answer an event (alerts, reminders, broadcasts), sent by the clock
+process."""
+
 from __future__ import annotations
 
 import enum
@@ -23,21 +25,25 @@ def _enum(e):
 class OutboxCategory(str, enum.Enum):
     """What a message is for; decides its place in the queue when the monthly quota is short."""
 
-    DIGEST = "digest"          # a mentor's daily reminder: goes first
-    ALERT = "alert"            # cases and their changes; coordinator digests
-    REPLY = "reply"            # an answer whose reply token had expired
-    BROADCAST = "broadcast"    # programme notices: held first when quota is short
+    DIGEST = "digest"  # a mentor's daily reminder: goes first
+    ALERT = "alert"  # cases and their changes; coordinator digests
+    REPLY = "reply"  # an answer whose reply token had expired
+    BROADCAST = "broadcast"  # programme notices: held first when quota is short
 
 
 # Lower goes first when there is not quota for everything.
-CATEGORY_PRIORITY = {OutboxCategory.DIGEST: 0, OutboxCategory.REPLY: 0,
-                     OutboxCategory.ALERT: 1, OutboxCategory.BROADCAST: 2}
+CATEGORY_PRIORITY = {
+    OutboxCategory.DIGEST: 0,
+    OutboxCategory.REPLY: 0,
+    OutboxCategory.ALERT: 1,
+    OutboxCategory.BROADCAST: 2,
+}
 
 
 class OutboxStatus(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
-    PARKED = "parked"   # failed for good (4xx) or too often; needs a person to look
+    PARKED = "parked"  # failed for good (4xx) or too often; needs a person to look
     EXPIRED = "expired"  # outlived its use unsent (yesterday's digest): never sent late
 
 
@@ -49,12 +55,15 @@ class OutboxMessage(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON)
     messages: Mapped[list[dict]] = mapped_column(JSON)
     notification_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    category: Mapped[OutboxCategory] = mapped_column(_enum(OutboxCategory),
-                                                     default=OutboxCategory.ALERT)
+    category: Mapped[OutboxCategory] = mapped_column(
+        _enum(OutboxCategory), default=OutboxCategory.ALERT
+    )
     # Urgent messages are not held in quiet hours: they go out silently instead.
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Sent as X-Line-Retry-Key on every attempt: LINE delivers a key at most once in 24 hours.
-    retry_key: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()), unique=True)
+    retry_key: Mapped[str] = mapped_column(
+        String(36), default=lambda: str(uuid.uuid4()), unique=True
+    )
     # Optional natural key (recipient, kind, day...) so a job run twice queues nothing twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)

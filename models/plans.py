@@ -63,7 +63,9 @@ class PlanItemStatusChange(Base):
     __tablename__ = "plan_item_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="CASCADE"), index=True
+    )
     from_status: Mapped[ItemStatus | None] = mapped_column(_enum(ItemStatus))
     to_status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus))
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

@@ -1,14 +1,22 @@
 """INSERT ... ON CONFLICT DO NOTHING for both databases (PostgreSQL and SQLite 3.24+)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+from .base import Base
+
+_INSERTS: dict[str, Callable[[type[Base]], PgInsert | SqliteInsert]] = {
+    "postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
-def insert_ignoring_conflicts(session: Session, model, conflict: list[str]):
+def insert_ignoring_conflicts(session: Session, model: type[Base],
+                              conflict: list[str]) -> PgInsert | SqliteInsert:
     """A statement that skips rows clashing on ``conflict``.
 
     Execute it with the rows as parameters (``session.execute(stmt, rows)``): the statement

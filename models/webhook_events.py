@@ -29,8 +29,14 @@ class WebhookEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     is_redelivery: Mapped[bool] = mapped_column(default=False)
     status: Mapped[EventStatus] = mapped_column(
-        Enum(EventStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-        default=EventStatus.PENDING)
+        Enum(
+            EventStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=EventStatus.PENDING,
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

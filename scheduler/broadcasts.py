@@ -1,7 +1,8 @@
 """Programme broadcasts: the monthly records reminder, and ad-hoc notices from the CLI."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import cast
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -62,7 +63,7 @@ def monthly_reminder(session: Session, today: date, policy: Policy) -> Push | No
     # digests stop carrying it.
     session.execute(insert_ignoring_conflicts(session, AppSetting, ["key"]),
                     [{"key": monthly_key(today), "value": today.isoformat(),
-                      "updated_at": datetime.now(timezone.utc)}])
+                      "updated_at": datetime.now(UTC)}])
     already = reminded_today(session, today)
     to = tuple(u for u, pid in _mentors_with_ids(session) if pid not in already)
     if not to:
@@ -73,11 +74,12 @@ def monthly_reminder(session: Session, today: date, policy: Policy) -> Push | No
 
 
 def _mentors_with_ids(session: Session) -> list[tuple[str, int]]:
-    return list(session.execute(
+    # reachable() leaves out people with no LINE user id: none of these is None.
+    return cast(list[tuple[str, int]], list(session.execute(
         select(Person.line_user_id, Person.id).where(
             *reachable(Role.MENTOR),
             exists().where(Assignment.mentor_id == Person.id, Assignment.ended_at.is_(None)))
-        .order_by(Person.id)).all())
+        .order_by(Person.id)).all()))
 
 
 def notice(session: Session, role: Role, text: str, district: str | None = None,

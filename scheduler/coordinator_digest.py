@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -18,8 +19,18 @@ from handlers.context import Context
 from handlers.conversations.views.cases import case_card
 from handlers.replies import Card, Cards, Field, Push
 from handlers.thai_dates import format_thai_date
-from models import (Assignment, Case, CaseStatus, Household, OutboxCategory, OutboxMessage,
-                    OutboxStatus, Person, Role, Visit)
+from models import (
+    Assignment,
+    Case,
+    CaseStatus,
+    Household,
+    OutboxCategory,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Role,
+    Visit,
+)
 
 from .broadcasts import reachable
 from .mentor_digest import not_reminded_yet, reminder_key
@@ -57,13 +68,15 @@ def coordinator_digests(session: Session, now: datetime, today: date,
     held = _broadcasts_held(session)
     weekly = today.weekday() == WEEKLY_DAY
     ctx = Context(now=now, tz=policy.tz)
-    pushes, raised = [], set()
+    pushes: list[Push] = []
+    raised: set[int] = set()
     for person_id, line_user_id, province, district in coordinators:
         item = news.get((province, district))
         if item is None or not item.worth_a_message(weekly):
             continue
         raised.update(waiting.id for waiting in item.reraise)
-        pushes.append(Push(to=(line_user_id,),
+        # reachable() leaves out people with no LINE user id.
+        pushes.append(Push(to=(cast(str, line_user_id),),
                            replies=(_message(district, item, today, held, ctx),),
                            dedupe_key=reminder_key(person_id, today), category="alert",
                            expires_at=policy.end_of_day(today)))

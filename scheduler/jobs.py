@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 
+from bot.line_gateway import SendError
 from bot.outbox_sender import OutboxSender
 from bot.processing import EventProcessor
 from bot.services import Services
-from bot.line_gateway import SendError
 from models import EventStatus, VisitPhoto, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,9 @@ def recover_events(svc: Services) -> int:
 def purge_webhook_events(svc: Services) -> int:
     cutoff = svc.clock() - EVENT_RETENTION
     with svc.db.transaction() as session:
-        result = session.execute(delete(WebhookEvent).where(
+        result = cast(CursorResult, session.execute(delete(WebhookEvent).where(
             WebhookEvent.received_at < cutoff,
-            WebhookEvent.status.in_([EventStatus.DONE, EventStatus.FAILED])))
+            WebhookEvent.status.in_([EventStatus.DONE, EventStatus.FAILED]))))
     return result.rowcount or 0
 
 
@@ -76,6 +78,8 @@ def fetch_visit_photos(svc: Services) -> int:
                 log.warning("visit photo %s: %d bytes, too large; not kept", photo_id, len(data))
         with svc.db.transaction() as session:
             photo = session.get(VisitPhoto, photo_id)
+            if photo is None:
+                raise LookupError(f"visit photo {photo_id} is gone")
             photo.fetch_attempts += 1
             for key, value in changes.items():
                 setattr(photo, key, value)
@@ -86,7 +90,8 @@ def purge_visit_photos(svc: Services) -> int:
     """Erase visit photos whose retention period (PHOTO_RETENTION_DAYS) has ended."""
     cutoff = svc.clock() - timedelta(days=int(svc.config["PHOTO_RETENTION_DAYS"]))
     with svc.db.transaction() as session:
-        result = session.execute(delete(VisitPhoto).where(VisitPhoto.created_at < cutoff))
+        result = cast(CursorResult,
+                      session.execute(delete(VisitPhoto).where(VisitPhoto.created_at < cutoff)))
     if result.rowcount:
         log.info("visit photos erased after their retention period: %d", result.rowcount)
     return result.rowcount or 0

@@ -30,7 +30,7 @@ class Policy:
     quiet_end: time
 
     @classmethod
-    def from_config(cls, config: dict) -> "Policy":
+    def from_config(cls, config: dict) -> Policy:
         policy = cls(
             tz=ZoneInfo(config["BOT_TIMEZONE"]),
             mentor_digest_at=_clock_time(config["MENTOR_DIGEST_TIME"]),

@@ -2,18 +2,15 @@
 another district), players for each, and the case the mentor raises in a visit report."""
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.services import services
 from handlers.replies import Button
-from models import Case, CaseEvent, CaseStatus, OutboxMessage, Role
+from models import Case, CaseEvent, CaseStatus, OutboxMessage
 from scheduler.jobs import drain_outbox
 
-from . import factories
 from .players import Player
 
 MENTOR = "U" + "4" * 32
@@ -21,27 +18,6 @@ COORD_A = "U" + "5" * 32      # นางสาวมาลี ศรีเล�
 COORD_B = "U" + "6" * 32      # นายสมชาย รักษ์ดี, เมืองเลย
 COORD_OTHER = "U" + "7" * 32  # วังสะพุง
 TZ = ZoneInfo("Asia/Bangkok")
-
-
-@pytest.fixture
-def ids(db, clock):
-    with db.transaction() as s:
-        mentor = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
-        a = factories.person(s, name="นางสาวมาลี ศรีเลย", role=Role.COORDINATOR, phone=None,
-                             line_user_id=COORD_A)
-        b = factories.person(s, name="นายสมชาย รักษ์ดี", role=Role.COORDINATOR, phone=None,
-                             line_user_id=COORD_B)
-        other = factories.person(s, name="นางรัตนา ภูเรือ", role=Role.COORDINATOR, phone=None,
-                                 district="วังสะพุง", line_user_id=COORD_OTHER)
-        household = factories.household(s, mentor, now=clock.now - timedelta(days=40))
-        return {"mentor": mentor.id, "a": a.id, "b": b.id, "other": other.id,
-                "household": household.id}
-
-
-@pytest.fixture
-def players(line, fake_line, clock, ids):
-    return {name: Player(line, fake_line, uid, clock) for name, uid in
-            (("mentor", MENTOR), ("a", COORD_A), ("b", COORD_B), ("other", COORD_OTHER))}
 
 
 def drain(app) -> int:
@@ -96,11 +72,3 @@ def alert_of(fake_line, user_id: str) -> list[dict]:
 def new_for(fake_line, user_id: str, seen: int) -> str:
     from .players import all_text
     return all_text(fake_line.sent_messages(user_id)[seen:])
-
-
-@pytest.fixture
-def raised(players, app, fake_line):
-    """The mentor has reported the visit and both coordinators of the district have the card."""
-    report_escalated_visit(players["mentor"])
-    assert drain(app) == 1                                # one multicast to the two coordinators
-    return {"a": alert_of(fake_line, COORD_A), "b": alert_of(fake_line, COORD_B)}

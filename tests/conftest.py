@@ -4,9 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -14,8 +15,20 @@ from bot import create_app
 from bot.line_fake import FakeLineApi
 from bot.migrate import upgrade
 from bot.services import services
+from models import Role
 
+from . import factories
+from .case_fixtures import (
+    COORD_A,
+    COORD_B,
+    COORD_OTHER,
+    MENTOR,
+    alert_of,
+    drain,
+    report_escalated_visit,
+)
 from .line_events import payload, sign
+from .players import Player
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
@@ -100,7 +113,7 @@ def fake_line(fake_line_server):
 
 @pytest.fixture
 def clock():
-    return Clock(datetime(2026, 5, 7, 3, 0, tzinfo=timezone.utc))   # 10:00 in Bangkok
+    return Clock(datetime(2026, 5, 7, 3, 0, tzinfo=UTC))   # 10:00 in Bangkok
 
 
 @pytest.fixture
@@ -173,3 +186,48 @@ class LineChannel:
 @pytest.fixture
 def line(client, fake_line):
     return LineChannel(client, fake_line)
+
+
+# -- the fake LINE API's own tests: a fresh fake and an SDK client on it -----------------------
+
+@pytest.fixture()
+def fake():
+    with FakeLineApi() as f:
+        yield f
+
+
+@pytest.fixture()
+def api(fake):
+    with ApiClient(Configuration(host=fake.base_url, access_token="t")) as client:
+        yield MessagingApi(client)
+
+
+# -- the case tests: a district with a mentor and three coordinators (one of another district) --
+
+@pytest.fixture
+def ids(db, clock):
+    with db.transaction() as s:
+        mentor = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
+        a = factories.person(s, name="นางสาวมาลี ศรีเลย", role=Role.COORDINATOR, phone=None,
+                             line_user_id=COORD_A)
+        b = factories.person(s, name="นายสมชาย รักษ์ดี", role=Role.COORDINATOR, phone=None,
+                             line_user_id=COORD_B)
+        other = factories.person(s, name="นางรัตนา ภูเรือ", role=Role.COORDINATOR, phone=None,
+                                 district="วังสะพุง", line_user_id=COORD_OTHER)
+        household = factories.household(s, mentor, now=clock.now - timedelta(days=40))
+        return {"mentor": mentor.id, "a": a.id, "b": b.id, "other": other.id,
+                "household": household.id}
+
+
+@pytest.fixture
+def players(line, fake_line, clock, ids):
+    return {name: Player(line, fake_line, uid, clock) for name, uid in
+            (("mentor", MENTOR), ("a", COORD_A), ("b", COORD_B), ("other", COORD_OTHER))}
+
+
+@pytest.fixture
+def raised(players, app, fake_line):
+    """The mentor has reported the visit and both coordinators of the district have the card."""
+    report_escalated_visit(players["mentor"])
+    assert drain(app) == 1                                # one multicast to the two coordinators
+    return {"a": alert_of(fake_line, COORD_A), "b": alert_of(fake_line, COORD_B)}

@@ -1,4 +1,5 @@
-"""LINE-shaped webhook payloads, signed like LINE signs them (shapes copied from LINE's fixtures)."""
+"""LINE-shaped webhook payloads, signed like LINE signs them (shapes from LINE's fixtures)."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,7 @@ import hmac
 import itertools
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _counter = itertools.count(1)
 
@@ -22,10 +23,17 @@ def new_event_id() -> str:
     return "01" + "".join(secrets.choice(alphabet) for _ in range(24))
 
 
-def base_event(event_type: str, user_id: str, *, at: datetime | None = None,
-               reply_token: str | None = None, mode: str = "active",
-               redelivery: bool = False, event_id: str | None = None) -> dict:
-    at = at or datetime.now(timezone.utc)
+def base_event(
+    event_type: str,
+    user_id: str,
+    *,
+    at: datetime | None = None,
+    reply_token: str | None = None,
+    mode: str = "active",
+    redelivery: bool = False,
+    event_id: str | None = None,
+) -> dict:
+    at = at or datetime.now(UTC)
     event = {
         "type": event_type,
         "mode": mode,
@@ -41,8 +49,12 @@ def base_event(event_type: str, user_id: str, *, at: datetime | None = None,
 
 def text_event(user_id: str, text: str, **kw) -> dict:
     event = base_event("message", user_id, **kw)
-    event["message"] = {"id": str(next(_counter)), "type": "text", "text": text,
-                        "quoteToken": secrets.token_urlsafe(12)}
+    event["message"] = {
+        "id": str(next(_counter)),
+        "type": "text",
+        "text": text,
+        "quoteToken": secrets.token_urlsafe(12),
+    }
     return event
 
 
@@ -62,26 +74,42 @@ def follow_event(user_id: str, **kw) -> dict:
 
 def sticker_event(user_id: str, **kw) -> dict:
     event = base_event("message", user_id, **kw)
-    event["message"] = {"id": str(next(_counter)), "type": "sticker", "packageId": "1",
-                        "stickerId": "1", "stickerResourceType": "STATIC",
-                        "quoteToken": secrets.token_urlsafe(12)}
+    event["message"] = {
+        "id": str(next(_counter)),
+        "type": "sticker",
+        "packageId": "1",
+        "stickerId": "1",
+        "stickerResourceType": "STATIC",
+        "quoteToken": secrets.token_urlsafe(12),
+    }
     return event
 
 
 def image_event(user_id: str, **kw) -> dict:
     event = base_event("message", user_id, **kw)
-    event["message"] = {"id": str(next(_counter)), "type": "image",
-                        "contentProvider": {"type": "line"}, "quoteToken": secrets.token_urlsafe(12)}
+    event["message"] = {
+        "id": str(next(_counter)),
+        "type": "image",
+        "contentProvider": {"type": "line"},
+        "quoteToken": secrets.token_urlsafe(12),
+    }
     return event
 
 
 def location_event(user_id: str, **kw) -> dict:
     event = base_event("message", user_id, **kw)
-    event["message"] = {"id": str(next(_counter)), "type": "location", "title": "บ้าน",
-                        "address": "เลย", "latitude": 17.48, "longitude": 101.72}
+    event["message"] = {
+        "id": str(next(_counter)),
+        "type": "location",
+        "title": "บ้าน",
+        "address": "เลย",
+        "latitude": 17.48,
+        "longitude": 101.72,
+    }
     return event
 
 
 def payload(*events: dict, destination: str = "U" + "0" * 32) -> bytes:
-    return json.dumps({"destination": destination, "events": list(events)},
-                      ensure_ascii=False).encode("utf-8")
+    return json.dumps(
+        {"destination": destination, "events": list(events)}, ensure_ascii=False
+    ).encode("utf-8")

@@ -1,4 +1,5 @@
 """Shared set-up of the fake LINE API tests: the fake, an SDK client, raw HTTP helpers."""
+
 from __future__ import annotations
 
 import json
@@ -6,34 +7,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-from linebot.v3.messaging import (
-    ApiClient, Configuration, MessagingApi,
-)
-
-from bot.line_fake import FakeLineApi
-
 # LINE's reference bodies live in shared/: beside the checkout (where CI lays a copy) or at the
 # workplace's fixed place.
 _CANDIDATES = [Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")]
-FIXTURES = next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0]) \
-    / "line-fixtures" / "api-responses"
+FIXTURES = (
+    next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0]) / "line-fixtures" / "api-responses"
+)
 USER = "U" + "1" * 32
 OTHER = "U" + "2" * 32
 TIMEOUT = 5  # every SDK call gets one: the client has no default timeout
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture()
-def fake():
-    with FakeLineApi() as f:
-        yield f
-
-
-@pytest.fixture()
-def api(fake):
-    with ApiClient(Configuration(host=fake.base_url, access_token="t")) as client:
-        yield MessagingApi(client)
 
 
 def fixture_body(name: str) -> dict:
@@ -43,8 +26,11 @@ def fixture_body(name: str) -> dict:
 def raw_post(fake, path, body, headers=None, token="t"):
     """POST JSON without the SDK; returns (status, parsed body, headers)."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    hdrs = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
-            **(headers or {})}
+    hdrs = {
+        "Content-Type": "application/json",
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+        **(headers or {}),
+    }
     req = urllib.request.Request(fake.base_url + path, data=data, headers=hdrs, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
@@ -62,4 +48,7 @@ def qr(*actions):
 
 
 def bubble(*components):
-    return {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": list(components)}}
+    return {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "contents": list(components)},
+    }

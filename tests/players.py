@@ -88,7 +88,9 @@ class Player:
                 return action
         raise AssertionError(f"no button {label!r}; offered: {[a['label'] for a in actions]}")
 
-    def tap(self, label: str, messages: list[dict] | None = None, *, date_value: date | None = None):
+    def tap(
+        self, label: str, messages: list[dict] | None = None, *, date_value: date | None = None
+    ):
         """Tap a button the bot offered (in its last answer, or in ``messages``)."""
         action = self.find(label, messages)
         if action["type"] == "message":

@@ -11,9 +11,8 @@ from handlers.context import Context
 from models import CaseStatus
 
 from . import factories
-from .players import Player
 from .case_fixtures import MENTOR, TZ, drain, new_for, the_case
-from .case_fixtures import ids, players, raised  # noqa: F401 - pytest fixtures
+from .players import Player
 
 
 # -- lists ---------------------------------------------------------------------------------
@@ -42,12 +41,12 @@ def titles(messages: list[dict]) -> list[str]:
 
 
 def test_the_queue_shows_open_cases_oldest_first_then_the_rest(players, db, ids, clock):
-    O, A, R, C = (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED, CaseStatus.REFERRED,
+    OP, AC, RE, CL = (CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED, CaseStatus.REFERRED,
                   CaseStatus.CLOSED)
-    specs = [(days, O, "เมืองเลย") for days in (3, 9, 5, 1, 7, 8, 2, 4, 6, 10)]
-    specs += [(30, A, "เมืองเลย"), (20, R, "เมืองเลย"), (15, A, "เมืองเลย"),
-              (40, C, "เมืองเลย"), (50, O, "วังสะพุง")]
-    made = dict(zip(range(len(specs)), make_cases(db, ids, clock, specs)))
+    specs = [(days, OP, "เมืองเลย") for days in (3, 9, 5, 1, 7, 8, 2, 4, 6, 10)]
+    specs += [(30, AC, "เมืองเลย"), (20, RE, "เมืองเลย"), (15, AC, "เมืองเลย"),
+              (40, CL, "เมืองเลย"), (50, OP, "วังสะพุง")]
+    made = dict(enumerate(make_cases(db, ids, clock, specs)))
     b = players["b"]
     b.say("เรื่องรอดำเนินการ")
     open_by_age = [made[i] for i in sorted(range(10), key=lambda i: -specs[i][0])]

@@ -6,10 +6,19 @@ import pytest
 
 from models import CaseStatus, ConversationState
 
+from .case_fixtures import (
+    COORD_A,
+    COORD_B,
+    COORD_OTHER,
+    MENTOR,
+    drain,
+    events,
+    new_for,
+    outbox_rows,
+    signed,
+    the_case,
+)
 from .line_events import postback_event
-from .case_fixtures import (COORD_A, COORD_B, COORD_OTHER, MENTOR, drain, events, new_for,
-                            outbox_rows, signed, the_case)
-from .case_fixtures import ids, players, raised  # noqa: F401 - pytest fixtures
 
 
 def test_the_full_path_from_visit_to_closed_case(players, raised, db, app, fake_line, clock, ids):

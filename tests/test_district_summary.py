@@ -1,7 +1,7 @@
 """สรุปอำเภอ: a coordinator's district in numbers, counted by the database."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -114,7 +114,7 @@ def test_the_summary_counts_the_district_only(coordinator):
 def test_the_month_is_the_bangkok_calendar_month(coordinator, clock):
     # 31 May 18:00 UTC is already 1 June 01:00 in Bangkok: a new month, nobody visited yet,
     # and everything due by 31 May is now overdue.
-    clock.now = datetime(2026, 5, 31, 18, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 5, 31, 18, 0, tzinfo=UTC)
     coordinator.say("สรุปอำเภอ")
     fields = card_fields(coordinator.last)
     assert fields["เยี่ยมแล้ว มิ.ย. 2569"] == "0 ครัวเรือน (0%)"

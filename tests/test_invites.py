@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import chain, repeat
 from zoneinfo import ZoneInfo
 
@@ -170,5 +170,5 @@ def test_a_code_clash_draws_again(db, clock, monkeypatch):
 def test_thai_dates():
     assert format_thai_date(date(2026, 5, 7)) == "7 พ.ค. 2569"
     assert format_thai_date(date(2025, 12, 31)) == "31 ธ.ค. 2568"
-    late_evening_utc = datetime(2026, 5, 6, 20, 0, tzinfo=timezone.utc)
+    late_evening_utc = datetime(2026, 5, 6, 20, 0, tzinfo=UTC)
     assert to_local_date(late_evening_utc, ZoneInfo("Asia/Bangkok")) == date(2026, 5, 7)

@@ -1,5 +1,6 @@
 """The fake LINE API's delivery rules: single-use reply tokens, retry keys, auth, and the
 faults it injects (errors, 429s, late answers)."""
+
 from __future__ import annotations
 
 import json
@@ -8,14 +9,18 @@ import uuid
 
 import pytest
 from linebot.v3.messaging import (
-    ApiClient, ApiException, Configuration, MessagingApi, PushMessageRequest,
-    ReplyMessageRequest, TextMessage,
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    TextMessage,
 )
 
 from bot.line_fake import FakeLineApi
 
-from .line_fake_helpers import USER, TIMEOUT, fixture_body, raw_post, reply_body
-from .line_fake_helpers import fake, api  # noqa: F401 - pytest fixtures
+from .line_fake_helpers import TIMEOUT, USER, fixture_body, raw_post, reply_body
 
 
 # ---- reply tokens, retry keys, auth ------------------------------------------------------------
@@ -32,15 +37,20 @@ def test_reply_token_is_single_use(fake, api):
 
 def test_strict_reply_tokens_reject_unknown_tokens():
     with FakeLineApi(strict_reply_tokens=True) as fake:
-        status, answer, _ = raw_post(fake, "/v2/bot/message/reply", reply_body({"type": "text", "text": "x"}, token="nope"))
+        status, answer, _ = raw_post(
+            fake, "/v2/bot/message/reply", reply_body({"type": "text", "text": "x"}, token="nope")
+        )
     assert (status, answer) == (400, {"message": "Invalid reply token"})
 
 
 def test_retry_key_on_reply_is_refused(fake, api):
     fake.register_reply_token("rt-k", USER)
     with pytest.raises(ApiException) as err:
-        api.reply_message(ReplyMessageRequest(reply_token="rt-k", messages=[TextMessage(text="x")]),
-                          _headers={"X-Line-Retry-Key": str(uuid.uuid4())}, _request_timeout=TIMEOUT)
+        api.reply_message(
+            ReplyMessageRequest(reply_token="rt-k", messages=[TextMessage(text="x")]),
+            _headers={"X-Line-Retry-Key": str(uuid.uuid4())},
+            _request_timeout=TIMEOUT,
+        )
     assert err.value.status == 400
     assert json.loads(err.value.body)["details"][0]["property"] == "X-Line-Retry-Key"
     assert fake.sent_messages(USER) == []
@@ -48,8 +58,11 @@ def test_retry_key_on_reply_is_refused(fake, api):
 
 def test_retry_key_must_be_a_uuid(fake, api):
     with pytest.raises(ApiException) as err:
-        api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="x")]),
-                         x_line_retry_key="not-a-uuid", _request_timeout=TIMEOUT)
+        api.push_message(
+            PushMessageRequest(to=USER, messages=[TextMessage(text="x")]),
+            x_line_retry_key="not-a-uuid",
+            _request_timeout=TIMEOUT,
+        )
     assert err.value.status == 400
 
 
@@ -70,7 +83,12 @@ def test_duplicate_retry_key_on_push_answers_409_and_does_not_resend(fake, api):
 
 
 def test_missing_bearer_is_401(fake):
-    status, answer, _ = raw_post(fake, "/v2/bot/message/push", {"to": USER, "messages": [{"type": "text", "text": "x"}]}, token=None)
+    status, answer, _ = raw_post(
+        fake,
+        "/v2/bot/message/push",
+        {"to": USER, "messages": [{"type": "text", "text": "x"}]},
+        token=None,
+    )
     assert status == 401 and answer["message"].startswith("Authorization header required")
     assert fake.sent_messages(USER) == []
 
@@ -98,8 +116,12 @@ def test_fail_next_500_then_success(fake, api):
 def test_fail_next_429_uses_lines_monthly_limit_body(fake, api):
     fake.fail_next(status=429)
     with pytest.raises(ApiException) as err:
-        api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="x")]), _request_timeout=TIMEOUT)
-    assert err.value.status == 429 and json.loads(err.value.body) == fixture_body("any_429_monthly_limit.json")
+        api.push_message(
+            PushMessageRequest(to=USER, messages=[TextMessage(text="x")]), _request_timeout=TIMEOUT
+        )
+    assert err.value.status == 429 and json.loads(err.value.body) == fixture_body(
+        "any_429_monthly_limit.json"
+    )
 
 
 def test_timeout_trips_request_timeout_and_retry_key_prevents_a_duplicate(fake, api):

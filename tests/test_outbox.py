@@ -1,7 +1,6 @@
 """The outbox: queued in the same transaction, sent once with a retry key, retried, never lost."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 

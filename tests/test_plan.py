@@ -1,15 +1,14 @@
 """A mentor builds and follows a household development plan in LINE (programme steps 2 and 3)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from bot.services import services
 from handlers.replies import Button
-from models import (Assignment, GoalLevel, HouseholdPlan, ItemStatus, PlanItem,
-                    PlanItemStatusChange)
+from models import Assignment, GoalLevel, HouseholdPlan, ItemStatus, PlanItem, PlanItemStatusChange
 
 from . import factories
 from .line_events import postback_event
@@ -196,7 +195,7 @@ def test_an_item_of_a_household_no_longer_assigned_is_not_found(mentor, db, cloc
     mentor.say("แผนพัฒนาครัวเรือน")
     card = mentor.last
     with db.transaction() as s:
-        s.scalar(select(Assignment)).ended_at = datetime(2026, 5, 7, 4, tzinfo=timezone.utc)
+        s.scalar(select(Assignment)).ended_at = datetime(2026, 5, 7, 4, tzinfo=UTC)
     mentor.tap("สำเร็จ", bubble(card, "ปลูกผักสวนครัว"))
     assert "ไม่พบกิจกรรมนี้ในแผนของครัวเรือนที่ท่านดูแล" in mentor.text
     assert [i.status for i in items(db)] == [NS] and history(db, ours) == [(None, NS)]

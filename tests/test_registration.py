@@ -1,7 +1,6 @@
 """Registration: a one-time code binds a LINE user to a mentor or coordinator."""
 from __future__ import annotations
 
-
 from sqlalchemy import select
 
 from models import Person, Role
@@ -129,6 +128,7 @@ def test_two_users_racing_for_one_code_bind_only_one(app, db, clock, fake_line):
     """On PostgreSQL the code row is locked; on SQLite writes are serialised."""
     from bot.processing import EventProcessor
     from bot.services import services
+
     from .conftest import LineChannel
     _, code = _mentor_with_code(db, clock)
     svc = services(app)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models import Case, CaseStatus, Household, Visit, VisitPhoto
 
 from . import factories
+from .line_events import postback_event
 from .players import Player
 
 MENTOR = "U" + "4" * 32
@@ -100,8 +101,8 @@ def test_full_visit_with_an_escalated_problem_reaches_the_coordinator(mentor, db
         assert case.suggested_agency == "กระทรวงแรงงาน" and case.note == "ต้องการฝึกอาชีพ"
         assert s.scalar(select(VisitPhoto.line_message_id)) is not None
     # The coordinator's alert waits in the outbox until the clock process sends it.
-    from scheduler.jobs import drain_outbox
     from bot.services import services
+    from scheduler.jobs import drain_outbox
     assert drain_outbox(services(app)).sent == 1
     [alert] = fake_line.sent_messages(COORDINATOR)
     assert alert["type"] == "flex" and "รับเรื่อง" in str(alert)
@@ -168,7 +169,6 @@ def test_a_stale_tap_does_not_change_the_current_question(mentor, db):
 
 
 def test_a_hand_made_postback_is_refused(mentor, line, db):
-    from .line_events import postback_event
     mentor.say("รายงานการเยี่ยมบ้าน")
     mentor._send(postback_event(MENTOR, '{"a":"visit","h":1}'))
     assert "ปุ่มนี้ใช้ไม่ได้" in mentor.text
@@ -231,32 +231,34 @@ def test_a_mentor_cannot_report_on_someone_elses_household(mentor, db, clock, ap
     # A genuine, signed button, but for a household that is not the mentor's.
     codec = services(app).processor.renderer
     action = codec.action(Button("x", payload={"a": "visit", "h": theirs_id}))
-    mentor._send(__import__("tests.line_events", fromlist=["x"]).postback_event(MENTOR, action["data"]))
+    mentor._send(postback_event(MENTOR, action["data"]))
     assert "ไม่พบครัวเรือนนี้ในความดูแลของท่าน" in mentor.text
 
 
 def test_the_visit_photo_is_copied_from_line_by_the_clock(mentor, db, fake_line, app):
     from bot.services import services
     from scheduler.jobs import fetch_visit_photos
+
     report_routine_visit_with_photo(mentor)
     with db.transaction() as s:
         message_id = s.scalar(select(VisitPhoto.line_message_id))
     fake_line.set_message_content(message_id, b"\xff\xd8jpeg-bytes", "image/jpeg")
     assert fetch_visit_photos(services(app)) == 1
-    assert fetch_visit_photos(services(app)) == 0          # done once
+    assert fetch_visit_photos(services(app)) == 0  # done once
     with db.transaction() as s:
         photo = s.scalar(select(VisitPhoto))
         assert photo.data == b"\xff\xd8jpeg-bytes" and photo.content_type == "image/jpeg"
 
 
-def test_two_quick_taps_of_one_button_move_the_conversation_once(app, second_worker, mentor, db,
-                                                                fake_line):
+def test_two_quick_taps_of_one_button_move_the_conversation_once(
+    app, second_worker, mentor, db, fake_line
+):
     """Two workers get the same person's double tap at once: the per-user lock orders them,
     and the second tap is recognised as stale."""
     import threading
 
     from .conftest import LineChannel
-    from .line_events import postback_event
+
     mentor.say("รายงานการเยี่ยมบ้าน")
     today = mentor.find("วันนี้")
     before = len(fake_line.sent_messages(MENTOR))
@@ -281,6 +283,7 @@ def test_two_quick_taps_of_one_button_move_the_conversation_once(app, second_wor
     assert sum("ปุ่มนี้มาจากข้อความก่อนหน้า" in a for a in answers) == 1
     assert sum("ทัศนคติ" in a for a in answers) == 2
     from models import ConversationState
+
     with db.transaction() as s:
         state = s.get(ConversationState, MENTOR)
         assert state.step == "t_attitude" and state.data["date"] == "2026-05-07"
@@ -290,7 +293,7 @@ def test_typing_a_buttons_label_counts_as_tapping_it(mentor, db):
     mentor.say("รายงานการเยี่ยมบ้าน")
     mentor.tap("วันนี้")
     for _ in range(4):
-        mentor.say("ข้าม")                                 # typed, not tapped
+        mentor.say("ข้าม")  # typed, not tapped
     assert "พบปัญหาใหม่ด้านใดบ้าง" in mentor.text
     mentor.say("ไม่พบปัญหาใหม่")
     mentor.say("ข้าม")
@@ -303,6 +306,7 @@ def test_typing_a_buttons_label_counts_as_tapping_it(mentor, db):
 def test_visit_photos_are_erased_when_their_retention_ends(mentor, db, app, clock):
     from bot.services import services
     from scheduler.jobs import purge_visit_photos
+
     report_routine_visit_with_photo(mentor)
     clock.advance(days=729)
     assert purge_visit_photos(services(app)) == 0
@@ -310,4 +314,4 @@ def test_visit_photos_are_erased_when_their_retention_ends(mentor, db, app, cloc
     assert purge_visit_photos(services(app)) == 1
     with db.transaction() as s:
         assert s.scalars(select(VisitPhoto)).all() == []
-        assert len(s.scalars(select(Visit)).all()) == 1        # the visit record stays
+        assert len(s.scalars(select(Visit)).all()) == 1  # the visit record stays

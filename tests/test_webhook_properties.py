@@ -12,23 +12,23 @@ import json
 import logging
 import os
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.services import services
 from handlers.conversations.flows import FLOWS
 from models import Case, ConversationState, EventStatus, Role, Visit, WebhookEvent
 from scheduler.jobs import drain_outbox
-from bot.services import services
 
 from . import factories
 from .line_events import base_event, payload, sign
 from .players import Player, actions_in
 
-START = datetime(2026, 5, 7, 3, 0, tzinfo=timezone.utc)   # 10:00 in Bangkok
+START = datetime(2026, 5, 7, 3, 0, tzinfo=UTC)   # 10:00 in Bangkok
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "40"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

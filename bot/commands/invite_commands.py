@@ -12,8 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from handlers.codes import display_code
-from handlers.invites import (ROLE_LABELS, InviteError, create_coordinator, open_codes,
-                              reissue_code)
+from handlers.invites import ROLE_LABELS, InviteError, create_coordinator, open_codes, reissue_code
 from handlers.thai_dates import format_thai_date, to_local_date
 from models import RegistrationCode
 

@@ -1,7 +1,7 @@
 """`mentorbot scheduler run|tick` and `mentorbot broadcast`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -48,7 +48,7 @@ def _parse_at(text: str, svc) -> datetime:
         raise click.BadParameter(f"not an ISO date-time: {text}", param_hint="--at") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=svc.tz)
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 @click.command("broadcast")
@@ -62,6 +62,7 @@ def broadcast(audience: str, district: str | None, province: str | None, dry_run
               text: str) -> None:
     """Queue a notice to every registered mentor or coordinator (multicast, 500 per request)."""
     from scheduler.broadcasts import notice
+
     from ..outbox import enqueue
     from ..postback_codec import PostbackCodec
     from ..render import Renderer
@@ -80,11 +81,14 @@ def broadcast(audience: str, district: str | None, province: str | None, dry_run
             return
         renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
         queued = enqueue(session, renderer, push, svc.clock())
-    click.echo(f"queued {queued} request(s); the clock process sends them (or: mentorbot outbox drain)")
+    click.echo(
+        f"queued {queued} request(s); the clock process sends them (or: mentorbot outbox drain)"
+    )
 
 
 def _print_quota(svc, count: int) -> None:
     from ..line_gateway import SendError
+
     try:
         remaining = svc.line.quota_remaining()
     except SendError as err:

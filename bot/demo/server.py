@@ -102,7 +102,7 @@ class DemoServer:
     def page_url(self) -> str:
         return self.base_url + "/demo"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         from .. import create_app
         from ..line_fake import FakeLineApi
         from ..services import services

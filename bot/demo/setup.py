@@ -30,6 +30,7 @@ from ..db import Database
 
 log = logging.getLogger(__name__)
 
+BANGKOK = ZoneInfo("Asia/Bangkok")
 SAMPLE_ROSTER = Path(__file__).with_name("roster_sample.csv")
 DB_FILENAME = "demo.db"
 ROLE_LABELS = {role.value: label for role, label in _ROLE_LABELS.items()}
@@ -70,7 +71,7 @@ class LoadReport:
 
 def load_sample(db: Database, now: datetime, code_days: int = 14,
                 roster_path: Path = SAMPLE_ROSTER,
-                tz: ZoneInfo = ZoneInfo("Asia/Bangkok")) -> LoadReport:
+                tz: ZoneInfo = BANGKOK) -> LoadReport:
     """Import the sample roster and give each of its districts a demo coordinator.
 
     A database that already has people keeps them (restarting the demo keeps who registered and

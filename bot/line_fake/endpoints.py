@@ -6,12 +6,14 @@ is sent as-is with the content type given in the headers. Errors that are the bo
 so `assert_no_violations()` reports them; answers that are LINE's business (quota exhausted,
 user without a profile) are not.
 """
+
 from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import responses as R
 from .line_rules import check_rich_menu_image
@@ -34,7 +36,7 @@ class Call:
     content_type: str
 
 
-def _sent_messages(fake: "FakeLineApi", messages: list[dict]) -> list[dict]:
+def _sent_messages(fake: FakeLineApi, messages: list[dict]) -> list[dict]:
     out = []
     for m in messages:
         sent = {"id": fake._next_message_id()}
@@ -44,7 +46,7 @@ def _sent_messages(fake: "FakeLineApi", messages: list[dict]) -> list[dict]:
     return out
 
 
-def _charge(fake: "FakeLineApi", recipients: int) -> Reply | None:
+def _charge(fake: FakeLineApi, recipients: int) -> Reply | None:
     """Quota counts recipients per request (one push of 5 bubbles to one user = 1)."""
     if fake.quota_limit is not None and fake.quota_used + recipients > fake.quota_limit:
         return 429, R.body(R.MONTHLY_LIMIT_429), {}
@@ -52,7 +54,7 @@ def _charge(fake: "FakeLineApi", recipients: int) -> Reply | None:
     return None
 
 
-def reply_message(fake: "FakeLineApi", c: Call) -> Reply:
+def reply_message(fake: FakeLineApi, c: Call) -> Reply:
     token, messages = c.body["replyToken"], c.body["messages"]
     if token in fake._used_tokens or (fake.strict_reply_tokens and token not in fake._reply_tokens):
         c.rec.errors.append(f"replyToken: Invalid reply token {token!r} (already used or unknown)")
@@ -62,7 +64,7 @@ def reply_message(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {"sentMessages": _sent_messages(fake, messages)}, {}
 
 
-def push_message(fake: "FakeLineApi", c: Call) -> Reply:
+def push_message(fake: FakeLineApi, c: Call) -> Reply:
     refused = _charge(fake, 1)
     if refused:
         return refused
@@ -70,7 +72,7 @@ def push_message(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {"sentMessages": _sent_messages(fake, c.body["messages"])}, {}
 
 
-def multicast(fake: "FakeLineApi", c: Call) -> Reply:
+def multicast(fake: FakeLineApi, c: Call) -> Reply:
     to = c.body["to"]
     refused = _charge(fake, len(to))
     if refused:
@@ -80,7 +82,7 @@ def multicast(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def broadcast(fake: "FakeLineApi", c: Call) -> Reply:
+def broadcast(fake: FakeLineApi, c: Call) -> Reply:
     users = list(fake._users)  # everyone the fake knows (add_users / register_reply_token)
     refused = _charge(fake, len(users))
     if refused:
@@ -90,37 +92,37 @@ def broadcast(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def narrowcast(fake: "FakeLineApi", c: Call) -> Reply:
+def narrowcast(fake: FakeLineApi, c: Call) -> Reply:
     # Audiences and demographic filters are not modelled: accepted, recorded, not delivered.
     return 202, {}, {}
 
 
-def accepted_ok(fake: "FakeLineApi", c: Call) -> Reply:
+def accepted_ok(fake: FakeLineApi, c: Call) -> Reply:
     return 200, {}, {}
 
 
-def accepted_202(fake: "FakeLineApi", c: Call) -> Reply:
+def accepted_202(fake: FakeLineApi, c: Call) -> Reply:
     return 202, {}, {}
 
 
-def get_quota(fake: "FakeLineApi", c: Call) -> Reply:
+def get_quota(fake: FakeLineApi, c: Call) -> Reply:
     if fake.quota_limit is None:
         return 200, {"type": "none"}, {}
     return 200, {"type": "limited", "value": fake.quota_limit}, {}
 
 
-def get_consumption(fake: "FakeLineApi", c: Call) -> Reply:
+def get_consumption(fake: FakeLineApi, c: Call) -> Reply:
     return 200, {"totalUsage": fake.quota_used}, {}
 
 
-def get_profile(fake: "FakeLineApi", c: Call) -> Reply:
+def get_profile(fake: FakeLineApi, c: Call) -> Reply:
     uid = c.op.path_params["userId"]
     default = {"userId": uid, "displayName": f"User {uid[-4:]}", "language": "th"}
     profile = fake._profiles.get(uid, default)
     return (200, profile, {}) if profile else (404, R.body(R.NOT_FOUND_404), {})
 
 
-def get_content(fake: "FakeLineApi", c: Call) -> Reply:
+def get_content(fake: FakeLineApi, c: Call) -> Reply:
     data, ctype = fake._content.get(c.op.path_params["messageId"], DEFAULT_CONTENT)
     return 200, data, {"Content-Type": ctype}
 
@@ -130,7 +132,7 @@ def _menu_id(c: Call) -> str:
     return c.op.path_params.get("richMenuId") or (c.body or {}).get("richMenuId", "")
 
 
-def _unusable(fake: "FakeLineApi", c: Call, menu_id: str) -> Reply | None:
+def _unusable(fake: FakeLineApi, c: Call, menu_id: str) -> Reply | None:
     """LINE refuses to link a missing menu, or one whose image was never uploaded."""
     if menu_id not in fake.rich_menus:
         c.rec.errors.append(f"richMenuId: rich menu {menu_id!r} does not exist")
@@ -141,22 +143,22 @@ def _unusable(fake: "FakeLineApi", c: Call, menu_id: str) -> Reply | None:
     return None
 
 
-def create_rich_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def create_rich_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = f"richmenu-{uuid.uuid4().hex}"
     fake.rich_menus[menu_id] = {"richMenuId": menu_id, **c.body}
     return 200, {"richMenuId": menu_id}, {}
 
 
-def get_rich_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def get_rich_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu = fake.rich_menus.get(_menu_id(c))
     return (200, menu, {}) if menu else (404, R.body(R.NOT_FOUND_404), {})
 
 
-def get_rich_menu_list(fake: "FakeLineApi", c: Call) -> Reply:
+def get_rich_menu_list(fake: FakeLineApi, c: Call) -> Reply:
     return 200, {"richmenus": list(fake.rich_menus.values())}, {}
 
 
-def delete_rich_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def delete_rich_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = _menu_id(c)
     if fake.rich_menus.pop(menu_id, None) is None:
         c.rec.errors.append(f"richMenuId: rich menu {menu_id!r} does not exist")
@@ -169,7 +171,7 @@ def delete_rich_menu(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def set_rich_menu_image(fake: "FakeLineApi", c: Call) -> Reply:
+def set_rich_menu_image(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = _menu_id(c)
     if menu_id not in fake.rich_menus:
         c.rec.errors.append(f"richMenuId: rich menu {menu_id!r} does not exist")
@@ -185,14 +187,14 @@ def set_rich_menu_image(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def get_rich_menu_image(fake: "FakeLineApi", c: Call) -> Reply:
+def get_rich_menu_image(fake: FakeLineApi, c: Call) -> Reply:
     image = fake.rich_menu_images.get(_menu_id(c))
     if not image:
         return 404, R.body(R.NOT_FOUND_404), {}
     return 200, image[0], {"Content-Type": image[1]}
 
 
-def link_user(fake: "FakeLineApi", c: Call) -> Reply:
+def link_user(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = _menu_id(c)
     refused = _unusable(fake, c, menu_id)
     if refused:
@@ -201,7 +203,7 @@ def link_user(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def link_users(fake: "FakeLineApi", c: Call) -> Reply:
+def link_users(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = _menu_id(c)
     refused = _unusable(fake, c, menu_id)
     if refused:
@@ -211,23 +213,27 @@ def link_users(fake: "FakeLineApi", c: Call) -> Reply:
     return 202, {}, {}  # asynchronous in LINE; applied at once here
 
 
-def unlink_user(fake: "FakeLineApi", c: Call) -> Reply:
+def unlink_user(fake: FakeLineApi, c: Call) -> Reply:
     fake.user_rich_menus.pop(c.op.path_params["userId"], None)
     return 200, {}, {}
 
 
-def unlink_users(fake: "FakeLineApi", c: Call) -> Reply:
+def unlink_users(fake: FakeLineApi, c: Call) -> Reply:
     for user in c.body["userIds"]:
         fake.user_rich_menus.pop(user, None)
     return 202, {}, {}
 
 
-def get_user_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def get_user_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = fake.user_rich_menus.get(c.op.path_params["userId"])
-    return (200, {"richMenuId": menu_id}, {}) if menu_id else (404, R.body(R.USER_HAS_NO_RICH_MENU_404), {})
+    return (
+        (200, {"richMenuId": menu_id}, {})
+        if menu_id
+        else (404, R.body(R.USER_HAS_NO_RICH_MENU_404), {})
+    )
 
 
-def set_default_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def set_default_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = _menu_id(c)
     refused = _unusable(fake, c, menu_id)
     if refused:
@@ -236,30 +242,46 @@ def set_default_menu(fake: "FakeLineApi", c: Call) -> Reply:
     return 200, {}, {}
 
 
-def get_default_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def get_default_menu(fake: FakeLineApi, c: Call) -> Reply:
     menu_id = fake.default_rich_menu_id
     return (200, {"richMenuId": menu_id}, {}) if menu_id else (404, R.body(R.NOT_FOUND_404), {})
 
 
-def cancel_default_menu(fake: "FakeLineApi", c: Call) -> Reply:
+def cancel_default_menu(fake: FakeLineApi, c: Call) -> Reply:
     fake.default_rich_menu_id = None
     return 200, {}, {}
 
 
-HANDLERS: dict[str, Callable[["FakeLineApi", Call], Reply]] = {
-    "replyMessage": reply_message, "pushMessage": push_message, "multicast": multicast,
-    "narrowcast": narrowcast, "broadcast": broadcast,
-    "validateReply": accepted_ok, "validatePush": accepted_ok, "validateMulticast": accepted_ok,
-    "validateNarrowcast": accepted_ok, "validateBroadcast": accepted_ok,
-    "getMessageQuota": get_quota, "getMessageQuotaConsumption": get_consumption,
-    "showLoadingAnimation": accepted_202, "getProfile": get_profile,
-    "getMessageContent": get_content, "getMessageContentPreview": get_content,
-    "createRichMenu": create_rich_menu, "validateRichMenuObject": accepted_ok,
-    "getRichMenu": get_rich_menu, "getRichMenuList": get_rich_menu_list,
-    "deleteRichMenu": delete_rich_menu, "setRichMenuImage": set_rich_menu_image,
-    "getRichMenuImage": get_rich_menu_image, "linkRichMenuIdToUser": link_user,
-    "linkRichMenuIdToUsers": link_users, "unlinkRichMenuIdFromUser": unlink_user,
-    "unlinkRichMenuIdFromUsers": unlink_users, "getRichMenuIdOfUser": get_user_menu,
-    "setDefaultRichMenu": set_default_menu, "getDefaultRichMenuId": get_default_menu,
+HANDLERS: dict[str, Callable[[FakeLineApi, Call], Reply]] = {
+    "replyMessage": reply_message,
+    "pushMessage": push_message,
+    "multicast": multicast,
+    "narrowcast": narrowcast,
+    "broadcast": broadcast,
+    "validateReply": accepted_ok,
+    "validatePush": accepted_ok,
+    "validateMulticast": accepted_ok,
+    "validateNarrowcast": accepted_ok,
+    "validateBroadcast": accepted_ok,
+    "getMessageQuota": get_quota,
+    "getMessageQuotaConsumption": get_consumption,
+    "showLoadingAnimation": accepted_202,
+    "getProfile": get_profile,
+    "getMessageContent": get_content,
+    "getMessageContentPreview": get_content,
+    "createRichMenu": create_rich_menu,
+    "validateRichMenuObject": accepted_ok,
+    "getRichMenu": get_rich_menu,
+    "getRichMenuList": get_rich_menu_list,
+    "deleteRichMenu": delete_rich_menu,
+    "setRichMenuImage": set_rich_menu_image,
+    "getRichMenuImage": get_rich_menu_image,
+    "linkRichMenuIdToUser": link_user,
+    "linkRichMenuIdToUsers": link_users,
+    "unlinkRichMenuIdFromUser": unlink_user,
+    "unlinkRichMenuIdFromUsers": unlink_users,
+    "getRichMenuIdOfUser": get_user_menu,
+    "setDefaultRichMenu": set_default_menu,
+    "getDefaultRichMenuId": get_default_menu,
     "cancelDefaultRichMenu": cancel_default_menu,
 }

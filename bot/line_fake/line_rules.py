@@ -5,11 +5,13 @@ messaging-api/) or LINE's docs; limits the spec already has (messages 1..5, quic
 items, postback data <= 300, multicast `to` <= 500, loadingSeconds 5..60, chatBarText <= 14,
 ...) are left to openapi_check so that each violation is reported once.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .line_text import grapheme_len, utf16_len
 from .openapi_check import Violation
@@ -17,24 +19,28 @@ from .openapi_check import Violation
 V = Violation
 
 RETRY_KEY_OPERATIONS = frozenset({"pushMessage", "multicast", "narrowcast", "broadcast"})
-TEXT_MAX = 5000                  # text / textV2 message `text` (UTF-16 units)
+TEXT_MAX = 5000  # text / textV2 message `text` (UTF-16 units)
 FLEX_ALT_TEXT_MAX = 1500
 TEMPLATE_ALT_TEXT_MAX = 400
-FLEX_BUBBLE_MAX_BYTES = 30_000   # "Max size: 30 KB" per bubble, measured on its JSON
+FLEX_BUBBLE_MAX_BYTES = 30_000  # "Max size: 30 KB" per bubble, measured on its JSON
 FLEX_CAROUSEL_MAX_BYTES = 50_000
 FLEX_CAROUSEL_MAX_BUBBLES = 12
-ACTION_LABEL_MAX = 20            # quick reply buttons, templates, rich menu areas
+ACTION_LABEL_MAX = 20  # quick reply buttons, templates, rich menu areas
 IMAGE_CAROUSEL_LABEL_MAX = 12
 FLEX_LABEL_MAX = 40
-ACTION_TEXT_MAX = 300            # postback displayText, message action text
+ACTION_TEXT_MAX = 300  # postback displayText, message action text
 URI_MAX = 1000
 RICH_MENU_AREAS_MAX = 20
 RICH_MENU_IMAGE_MAX_BYTES = 1024 * 1024
 LINE_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
 
 # Real LINE 401 bodies.
-AUTH_MISSING = "Authorization header required. Must follow the scheme, 'Authorization: Bearer <ACCESS TOKEN>'"
-AUTH_INVALID = "Authentication failed. Confirm that the access token in the authorization header is valid."
+AUTH_MISSING = (
+    "Authorization header required. Must follow the scheme, 'Authorization: Bearer <ACCESS TOKEN>'"
+)
+AUTH_INVALID = (
+    "Authentication failed. Confirm that the access token in the authorization header is valid."
+)
 _BEARER = re.compile(r"^Bearer\s+(\S+)\s*$")
 
 
@@ -52,7 +58,13 @@ def check_headers(op_id: str, headers: Mapping[str, str]) -> list[Violation]:
     # Only the four sending endpoints accept a retry key; its UUID format is checked from the
     # spec's `format: uuid` on those endpoints.
     if "x-line-retry-key" in headers and op_id not in RETRY_KEY_OPERATIONS:
-        return [V("X-Line-Retry-Key", "The retry key can only be specified for push, multicast, narrowcast and broadcast requests")]
+        return [
+            V(
+                "X-Line-Retry-Key",
+                "The retry key can only be specified for push, multicast, narrowcast and broadcast "
+                "requests",
+            )
+        ]
     return []
 
 
@@ -71,6 +83,18 @@ def _required(obj: Mapping, key: str, path: str) -> list[Violation]:
     return [] if obj.get(key) not in (None, "") else [V(_join(path, key), "must be specified")]
 
 
+def _list_in(obj: Mapping, key: str) -> list:
+    """``obj[key]`` if it is a list, else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _dict_in(obj: Mapping, key: str) -> dict:
+    """``obj[key]`` if it is a dict, else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def check_action(a: Any, path: str, label_required: bool, label_max: int) -> list[Violation]:
     if not isinstance(a, dict):
         return []
@@ -78,9 +102,13 @@ def check_action(a: Any, path: str, label_required: bool, label_max: int) -> lis
     errs += _len_error(a, "label", path, label_max, grapheme_len)
     kind = a.get("type")
     if kind == "postback":
-        errs += _required(a, "data", path) + _len_error(a, "displayText", path, ACTION_TEXT_MAX, grapheme_len)
+        errs += _required(a, "data", path) + _len_error(
+            a, "displayText", path, ACTION_TEXT_MAX, grapheme_len
+        )
     elif kind == "message":
-        errs += _required(a, "text", path) + _len_error(a, "text", path, ACTION_TEXT_MAX, grapheme_len)
+        errs += _required(a, "text", path) + _len_error(
+            a, "text", path, ACTION_TEXT_MAX, grapheme_len
+        )
     elif kind == "uri":
         errs += _required(a, "uri", path) + _len_error(a, "uri", path, URI_MAX)
     elif kind == "datetimepicker":
@@ -116,7 +144,9 @@ def _flex_bubble(b: Any, path: str) -> list[Violation]:
     errs = []
     size = _json_size(b)
     if size > FLEX_BUBBLE_MAX_BYTES:
-        errs.append(V(path, f"A bubble must be {FLEX_BUBBLE_MAX_BYTES} bytes of JSON or less (is {size})"))
+        errs.append(
+            V(path, f"A bubble must be {FLEX_BUBBLE_MAX_BYTES} bytes of JSON or less (is {size})")
+        )
     for block in ("header", "hero", "body", "footer"):
         errs += _flex_component(b.get(block), f"{path}.{block}")
     if "action" in b:
@@ -128,12 +158,20 @@ def _flex(m: dict, path: str) -> list[Violation]:
     errs = _len_error(m, "altText", path, FLEX_ALT_TEXT_MAX)
     contents, cpath = m.get("contents"), f"{path}.contents"
     if isinstance(contents, dict) and contents.get("type") == "carousel":
-        bubbles = contents.get("contents") if isinstance(contents.get("contents"), list) else []
+        bubbles = _list_in(contents, "contents")
         if len(bubbles) > FLEX_CAROUSEL_MAX_BUBBLES:
-            errs.append(V(f"{cpath}.contents", f"Size must be between 1 and {FLEX_CAROUSEL_MAX_BUBBLES}"))
+            errs.append(
+                V(f"{cpath}.contents", f"Size must be between 1 and {FLEX_CAROUSEL_MAX_BUBBLES}")
+            )
         size = _json_size(contents)
         if size > FLEX_CAROUSEL_MAX_BYTES:
-            errs.append(V(cpath, f"A carousel must be {FLEX_CAROUSEL_MAX_BYTES} bytes of JSON or less (is {size})"))
+            errs.append(
+                V(
+                    cpath,
+                    f"A carousel must be {FLEX_CAROUSEL_MAX_BYTES} bytes of JSON or less "
+                    f"(is {size})",
+                )
+            )
         for i, b in enumerate(bubbles):
             errs += _flex_bubble(b, f"{cpath}.contents[{i}]")
     else:
@@ -143,13 +181,20 @@ def _flex(m: dict, path: str) -> list[Violation]:
 
 def _template_text(obj: dict, path: str, plain_max: int, with_media_max: int) -> list[Violation]:
     short = obj.get("title") or obj.get("thumbnailImageUrl")
-    return (_len_error(obj, "title", path, 40, grapheme_len)
-            + _len_error(obj, "text", path, with_media_max if short else plain_max, grapheme_len))
+    return _len_error(obj, "title", path, 40, grapheme_len) + _len_error(
+        obj, "text", path, with_media_max if short else plain_max, grapheme_len
+    )
 
 
-def _actions(obj: dict, path: str, lo: int, hi: int, label_max: int = ACTION_LABEL_MAX) -> list[Violation]:
-    actions = obj.get("actions") if isinstance(obj.get("actions"), list) else []
-    errs = [] if lo <= len(actions) <= hi else [V(f"{path}.actions", f"Size must be between {lo} and {hi}")]
+def _actions(
+    obj: dict, path: str, lo: int, hi: int, label_max: int = ACTION_LABEL_MAX
+) -> list[Violation]:
+    actions = _list_in(obj, "actions")
+    errs = (
+        []
+        if lo <= len(actions) <= hi
+        else [V(f"{path}.actions", f"Size must be between {lo} and {hi}")]
+    )
     for i, a in enumerate(actions):
         errs += check_action(a, f"{path}.actions[{i}]", True, label_max)
     if "defaultAction" in obj:
@@ -168,7 +213,7 @@ def _template(m: dict, path: str) -> list[Violation]:
     elif kind == "confirm":
         errs += _len_error(t, "text", tpath, 240, grapheme_len) + _actions(t, tpath, 2, 2)
     elif kind in ("carousel", "image_carousel"):
-        cols = t.get("columns") if isinstance(t.get("columns"), list) else []
+        cols = _list_in(t, "columns")
         if not 1 <= len(cols) <= 10:
             errs.append(V(f"{tpath}.columns", "Size must be between 1 and 10"))
         for i, col in enumerate(cols):
@@ -178,8 +223,14 @@ def _template(m: dict, path: str) -> list[Violation]:
             if kind == "carousel":
                 errs += _template_text(col, cpath, 120, 60) + _actions(col, cpath, 1, 3)
             else:
-                errs += check_action(col.get("action"), f"{cpath}.action", False, IMAGE_CAROUSEL_LABEL_MAX)
-        counts = {len(c["actions"]) for c in cols if isinstance(c, dict) and isinstance(c.get("actions"), list)}
+                errs += check_action(
+                    col.get("action"), f"{cpath}.action", False, IMAGE_CAROUSEL_LABEL_MAX
+                )
+        counts = {
+            len(c["actions"])
+            for c in cols
+            if isinstance(c, dict) and isinstance(c.get("actions"), list)
+        }
         if kind == "carousel" and len(counts) > 1:
             errs.append(V(f"{tpath}.columns", "all columns must have the same number of actions"))
     return errs
@@ -212,13 +263,19 @@ def check_message(m: Any, path: str) -> list[Violation]:
 
 def _rich_menu(body: dict) -> list[Violation]:
     # The spec marks nothing required here; the API reference requires all five.
-    errs = [e for k in ("size", "selected", "name", "chatBarText", "areas") for e in _required(body, k, "")]
-    size = body.get("size") if isinstance(body.get("size"), dict) else {}
+    errs = [
+        e
+        for k in ("size", "selected", "name", "chatBarText", "areas")
+        for e in _required(body, k, "")
+    ]
+    size = _dict_in(body, "size")
     w, h = size.get("width"), size.get("height")
     if isinstance(w, int) and isinstance(h, int):
         if not (800 <= w <= 2500 and h >= 250 and w / h >= 1.45):
-            errs.append(V("size", "width must be 800..2500, height >= 250 and width/height >= 1.45"))
-    areas = body.get("areas") if isinstance(body.get("areas"), list) else []
+            errs.append(
+                V("size", "width must be 800..2500, height >= 250 and width/height >= 1.45")
+            )
+    areas = _list_in(body, "areas")
     if len(areas) > RICH_MENU_AREAS_MAX:
         errs.append(V("areas", f"Size must be between 0 and {RICH_MENU_AREAS_MAX}"))
     for i, area in enumerate(areas):
@@ -240,7 +297,11 @@ def check_body(op_id: str, body: Any, strict_ids: bool = False) -> list[Violatio
     if op_id == "multicast" and isinstance(to, list) and len(set(map(str, to))) != len(to):
         errs.append(V("to", "must not contain duplicate user IDs"))
     if strict_ids and op_id in ("pushMessage", "multicast"):
-        bad = [t for t in (to if isinstance(to, list) else [to]) if not (isinstance(t, str) and LINE_ID.match(t))]
+        bad = [
+            t
+            for t in (to if isinstance(to, list) else [to])
+            if not (isinstance(t, str) and LINE_ID.match(t))
+        ]
         errs += [V("to", f"The value {t!r} is not a valid user, group or room ID") for t in bad]
     if op_id in ("createRichMenu", "validateRichMenuObject"):
         errs += _rich_menu(body)

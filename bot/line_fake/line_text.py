@@ -5,6 +5,7 @@ postback/message action texts, template texts/titles and rich-menu chatBarText/n
 counted in grapheme clusters instead. That matters for Thai: "น้ำ" is 3 code points but
 one grapheme, so counting code points would reject Thai labels that LINE accepts.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,14 @@ _ZWJ = "\u200d"
 
 def _extends(ch: str) -> bool:
     cp = ord(ch)
-    return (unicodedata.category(ch) in ("Mn", "Me", "Mc") or ch in _SPACING_LETTERS
-            or 0xFE00 <= cp <= 0xFE0F          # variation selectors
-            or 0x1F3FB <= cp <= 0x1F3FF        # emoji skin-tone modifiers
-            or 0xE0020 <= cp <= 0xE007F        # emoji tag sequences (flags of regions)
-            or ch == _ZWJ)
+    return (
+        unicodedata.category(ch) in ("Mn", "Me", "Mc")
+        or ch in _SPACING_LETTERS
+        or 0xFE00 <= cp <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= cp <= 0x1F3FF  # emoji skin-tone modifiers
+        or 0xE0020 <= cp <= 0xE007F  # emoji tag sequences (flags of regions)
+        or ch == _ZWJ
+    )
 
 
 def grapheme_len(text: str) -> int:

@@ -5,21 +5,25 @@ Template, ...) is `discriminator` + `mapping` with subtypes written as `allOf: [
 which plain JSON-Schema validators do not dispatch on. We need "unknown message type" to be an
 error and a subtype's fields to be checked, so we implement exactly that subset here.
 """
+
 from __future__ import annotations
 
 import functools
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
 SPEC_PATH = Path(__file__).with_name("messaging-api.yml")
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 class Violation(str):
@@ -28,7 +32,7 @@ class Violation(str):
     property: str
     message: str
 
-    def __new__(cls, prop: str, message: str) -> "Violation":
+    def __new__(cls, prop: str, message: str) -> Violation:
         self = super().__new__(cls, f"{prop or '(request)'}: {message}")
         self.property, self.message = prop, message
         return self
@@ -39,7 +43,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_spec(path: str | None = None) -> dict:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # C loader: ~20x faster when present
     with open(path or SPEC_PATH, encoding="utf-8") as f:
@@ -76,17 +80,18 @@ def _range(lo: Any, hi: Any, subject: str = "") -> str:
 
 @dataclass(frozen=True)
 class Operation:
-    method: str            # upper case
-    template: str          # e.g. /v2/bot/user/{userId}/richmenu/{richMenuId}
+    method: str  # upper case
+    template: str  # e.g. /v2/bot/user/{userId}/richmenu/{richMenuId}
     operation_id: str
     path_params: Mapping[str, str]
-    spec: Mapping[str, Any]            # the operation object
+    spec: Mapping[str, Any]  # the operation object
     parameters: tuple[Mapping[str, Any], ...]  # path-level + operation-level
 
 
 class SpecValidator:
-    def __init__(self, spec: dict | None = None,
-                 str_len: Callable[[str, str], int] | None = None) -> None:
+    def __init__(
+        self, spec: dict | None = None, str_len: Callable[[str, str], int] | None = None
+    ) -> None:
         """`str_len(json_path, value)` counts characters for min/maxLength (LINE counts most
         text in UTF-16 units, some properties in grapheme clusters: see line_rules)."""
         self.spec = spec if spec is not None else load_spec()
@@ -114,8 +119,15 @@ class SpecValidator:
         disc = self.resolve(base_ref).get("discriminator") or {}
         return sub_ref in (disc.get("mapping") or {}).values()
 
-    def _check(self, inst: Any, schema: Mapping[str, Any], path: str, errors: list[Violation],
-               self_ref: str | None, dispatch: bool) -> None:
+    def _check(
+        self,
+        inst: Any,
+        schema: Mapping[str, Any],
+        path: str,
+        errors: list[Violation],
+        self_ref: str | None,
+        dispatch: bool,
+    ) -> None:
         if "$ref" in schema:
             ref = schema["$ref"]
             return self._check(inst, self.resolve(ref), path, errors, ref, True)
@@ -138,13 +150,21 @@ class SpecValidator:
             if kw in schema:
                 ok = sum(not self.validate(inst, s, path) for s in schema[kw])
                 if ok == 0 or (kw == "oneOf" and ok > 1):
-                    errors.append(Violation(path, f"must match {'exactly one' if kw == 'oneOf' else 'at least one'} of the allowed schemas"))
+                    errors.append(
+                        Violation(
+                            path,
+                            f"must match {'exactly one' if kw == 'oneOf' else 'at least one'} "
+                            "of the allowed schemas",
+                        )
+                    )
         t = schema.get("type")
         if t in _TYPES and not _TYPES[t](inst):
             errors.append(Violation(path, f"must be of type {t}"))
             return
         if "enum" in schema and inst not in schema["enum"]:
-            errors.append(Violation(path, f"must be one of [{', '.join(map(str, schema['enum']))}]"))
+            errors.append(
+                Violation(path, f"must be one of [{', '.join(map(str, schema['enum']))}]")
+            )
         if isinstance(inst, dict):
             self._check_object(inst, schema, path, errors)
         elif isinstance(inst, list):
@@ -156,7 +176,9 @@ class SpecValidator:
             if (lo is not None and inst < lo) or (hi is not None and inst > hi):
                 errors.append(Violation(path, _range(lo, hi)))
 
-    def _dispatch(self, inst: dict, disc: Mapping[str, Any], path: str, errors: list[Violation]) -> None:
+    def _dispatch(
+        self, inst: dict, disc: Mapping[str, Any], path: str, errors: list[Violation]
+    ) -> None:
         prop, mapping = disc["propertyName"], disc.get("mapping") or {}
         tag = inst.get(prop)
         if tag is None:
@@ -166,15 +188,23 @@ class SpecValidator:
         else:
             self._check(inst, {"$ref": mapping[tag]}, path, errors, None, True)
 
-    def _check_tag(self, inst: Any, base_ref: str, self_ref: str, path: str, errors: list[Violation]) -> None:
+    def _check_tag(
+        self, inst: Any, base_ref: str, self_ref: str, path: str, errors: list[Violation]
+    ) -> None:
         disc = self.resolve(base_ref)["discriminator"]
         prop = disc["propertyName"]
         allowed = [k for k, v in (disc.get("mapping") or {}).items() if v == self_ref]
         if isinstance(inst, dict) and inst.get(prop) not in allowed:
-            msg = "must be specified" if inst.get(prop) is None else f"must be one of [{', '.join(allowed)}]"
+            msg = (
+                "must be specified"
+                if inst.get(prop) is None
+                else f"must be one of [{', '.join(allowed)}]"
+            )
             errors.append(Violation(_key(path, prop), msg))
 
-    def _check_object(self, inst: dict, schema: Mapping[str, Any], path: str, errors: list[Violation]) -> None:
+    def _check_object(
+        self, inst: dict, schema: Mapping[str, Any], path: str, errors: list[Violation]
+    ) -> None:
         props = schema.get("properties") or {}
         for name in schema.get("required", ()):
             if inst.get(name) is None:
@@ -191,7 +221,9 @@ class SpecValidator:
             elif isinstance(extra, dict):
                 self._check(inst[name], extra, _key(path, name), errors, None, True)
 
-    def _check_array(self, inst: list, schema: Mapping[str, Any], path: str, errors: list[Violation]) -> None:
+    def _check_array(
+        self, inst: list, schema: Mapping[str, Any], path: str, errors: list[Violation]
+    ) -> None:
         lo, hi = schema.get("minItems"), schema.get("maxItems")
         if (lo is not None and len(inst) < lo) or (hi is not None and len(inst) > hi):
             errors.append(Violation(path, _range(lo, hi, "Size")))
@@ -203,7 +235,9 @@ class SpecValidator:
             for i, item in enumerate(inst):
                 self._check(item, schema["items"], f"{path}[{i}]", errors, None, True)
 
-    def _check_string(self, inst: str, schema: Mapping[str, Any], path: str, errors: list[Violation]) -> None:
+    def _check_string(
+        self, inst: str, schema: Mapping[str, Any], path: str, errors: list[Violation]
+    ) -> None:
         lo, hi = schema.get("minLength"), schema.get("maxLength")
         if lo is not None or hi is not None:
             n = self.str_len(path, inst)
@@ -222,27 +256,50 @@ class SpecValidator:
         routes = []
         for template, item in (self.spec.get("paths") or {}).items():
             parts = re.split(r"(\{\w+\})", template)
-            rx = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+            rx = "".join(
+                f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts
+            )
             routes.append((re.compile(f"^{rx}$"), template, item))
         # Literal segments win over templates: /v2/bot/richmenu/list is not {richMenuId}.
         routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
         return routes
 
     def allowed_methods(self, path: str) -> set[str]:
-        return {m.upper() for rx, _t, item in self._routes if rx.match(path) for m in HTTP_METHODS if m in item}
+        return {
+            m.upper()
+            for rx, _t, item in self._routes
+            if rx.match(path)
+            for m in HTTP_METHODS
+            if m in item
+        }
 
     def find_operation(self, method: str, path: str) -> Operation | None:
         for rx, template, item in self._routes:
             m = rx.match(path)
             if m and method.lower() in item:
                 op = item[method.lower()]
-                merged = {(p["name"], p["in"]): p for p in (*item.get("parameters", ()), *op.get("parameters", ()))}
-                return Operation(method.upper(), template, op.get("operationId", ""),
-                                 m.groupdict(), op, tuple(merged.values()))
+                merged = {
+                    (p["name"], p["in"]): p
+                    for p in (*item.get("parameters", ()), *op.get("parameters", ()))
+                }
+                return Operation(
+                    method.upper(),
+                    template,
+                    op.get("operationId", ""),
+                    m.groupdict(),
+                    op,
+                    tuple(merged.values()),
+                )
         return None
 
-    def validate_request(self, op: Operation, headers: Mapping[str, str], query: Mapping[str, str],
-                         body: bytes, content_type: str = "") -> tuple[Any, list[Violation]]:
+    def validate_request(
+        self,
+        op: Operation,
+        headers: Mapping[str, str],
+        query: Mapping[str, str],
+        body: bytes,
+        content_type: str = "",
+    ) -> tuple[Any, list[Violation]]:
         """Check parameters and the request body. Returns (parsed JSON body or None, errors)."""
         errors: list[Violation] = []
         lower_headers = {k.lower(): v for k, v in headers.items()}

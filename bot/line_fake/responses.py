@@ -4,11 +4,13 @@ They mirror /work/shared/line-fixtures/api-responses/*.json (named in each comme
 inlined because the package cannot read that shared folder at run time. tests/test_line_fake.py
 checks they still match the fixtures.
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any, Iterable
+from typing import Any
 
 from .openapi_check import Violation
 
@@ -29,8 +31,14 @@ EMPTY: dict = {}
 
 # Not in the fixtures; LINE's wording as seen in public bug reports / the API reference.
 NOT_FOUND_404 = {"message": "Not found"}
-RICH_MENU_IMAGE_MISSING_400 = {"message": "must upload richmenu image before applying it to user", "details": []}
-RICH_MENU_IMAGE_EXISTS_400 = {"message": "An image has already been uploaded to the richmenu", "details": []}
+RICH_MENU_IMAGE_MISSING_400 = {
+    "message": "must upload richmenu image before applying it to user",
+    "details": [],
+}
+RICH_MENU_IMAGE_EXISTS_400 = {
+    "message": "An image has already been uploaded to the richmenu",
+    "details": [],
+}
 METHOD_NOT_ALLOWED_405 = {"message": "Method Not Allowed"}
 INTERNAL_ERROR_500 = {"message": "Internal Server Error"}
 
@@ -44,7 +52,8 @@ def body(template: dict) -> dict:
 
 
 def validation_error(violations: Iterable[Violation]) -> dict[str, Any]:
-    """LINE's 400 shape, as in validate_400_too_many_messages.json / validate_400_text_too_long.json."""
+    """LINE's 400 shape, as in validate_400_too_many_messages.json and
+    validate_400_text_too_long.json."""
     details = [{"message": v.message, "property": v.property} for v in violations]
     if len(details) == 1 and not details[0]["property"]:
         return {"message": details[0]["message"]}  # e.g. "could not be parsed as JSON"

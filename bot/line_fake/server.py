@@ -5,6 +5,7 @@ api and api-data hosts go there), or mount `fake.wsgi_app` in another WSGI app. 
 is checked against LINE's OpenAPI spec plus `line_rules`; what LINE would reject gets LINE's
 400 and is remembered for `assert_no_violations()`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,9 +39,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class FakeLineApi(FakeState):
-    def __init__(self, access_token: str | None = None, *, strict_reply_tokens: bool = False,
-                 strict_ids: bool = False, quota_limit: int | None = None,
-                 latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        strict_reply_tokens: bool = False,
+        strict_ids: bool = False,
+        quota_limit: int | None = None,
+        latency: float = 0.0,
+    ) -> None:
         """access_token: if given, only `Bearer <access_token>` is accepted (else any bearer).
         strict_reply_tokens: reject reply tokens never passed to register_reply_token().
         strict_ids: reject push/multicast `to` values that are not U/C/R + 32 hex digits.
@@ -55,14 +62,18 @@ class FakeLineApi(FakeState):
         self._thread: threading.Thread | None = None
 
     # ---- serving ---------------------------------------------------------------------------
-    def start(self) -> "FakeLineApi":
+    def start(self) -> FakeLineApi:
         """Serve on 127.0.0.1 with an OS-assigned port in a background thread."""
         if self._server is None:
-            self._server = make_server("127.0.0.1", 0, self.wsgi_app, threaded=True,
-                                       request_handler=_QuietHandler)
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name="FakeLineApi", daemon=True)
+            self._server = make_server(
+                "127.0.0.1", 0, self.wsgi_app, threaded=True, request_handler=_QuietHandler
+            )
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="FakeLineApi",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -80,7 +91,7 @@ class FakeLineApi(FakeState):
             raise RuntimeError("FakeLineApi is not started: call start() or mount wsgi_app")
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def __enter__(self) -> "FakeLineApi":
+    def __enter__(self) -> FakeLineApi:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -104,9 +115,17 @@ class FakeLineApi(FakeState):
         op = self.validator.find_operation(request.method, request.path)
         request_id = str(uuid.uuid4())
         with self._lock:  # one request at a time: tokens, retry keys and quota stay consistent
-            rec = RecordedRequest(self._next_seq(), now_iso(), request.method, request.path,
-                                  op.operation_id if op else None, headers,
-                                  request.args.to_dict(), _maybe_json(raw), raw)
+            rec = RecordedRequest(
+                self._next_seq(),
+                now_iso(),
+                request.method,
+                request.path,
+                op.operation_id if op else None,
+                headers,
+                request.args.to_dict(),
+                _maybe_json(raw),
+                raw,
+            )
             status, body, extra, delay = self._answer(rec, op, request, request_id)
             rec.status, rec.response = status, None if isinstance(body, bytes) else body
             self._requests.append(rec)
@@ -115,12 +134,19 @@ class FakeLineApi(FakeState):
             time.sleep(delay)  # outside the lock: other calls go on while this one "hangs"
         return _response(status, body, {"x-line-request-id": request_id, **extra})
 
-    def _answer(self, rec: RecordedRequest, op: Operation | None, request: Request, request_id: str) -> Answer:
+    def _answer(
+        self, rec: RecordedRequest, op: Operation | None, request: Request, request_id: str
+    ) -> Answer:
         if op is None:
             allowed = self.validator.allowed_methods(request.path)
             rec.errors.append(f"no LINE endpoint {request.method} {request.path}")
             if allowed:
-                return 405, R.body(R.METHOD_NOT_ALLOWED_405), {"Allow": ", ".join(sorted(allowed))}, 0
+                return (
+                    405,
+                    R.body(R.METHOD_NOT_ALLOWED_405),
+                    {"Allow": ", ".join(sorted(allowed))},
+                    0,
+                )
             return 404, R.body(R.NOT_FOUND_404), {}, 0
         refusal = line_rules.check_auth(rec.headers, self.access_token)
         if refusal:
@@ -137,8 +163,9 @@ class FakeLineApi(FakeState):
         status, body, extra = self._validated_call(rec, op, request, request_id)
         return status, body, extra, delay
 
-    def _validated_call(self, rec: RecordedRequest, op: Operation, request: Request,
-                        request_id: str) -> tuple[int, Any, dict]:
+    def _validated_call(
+        self, rec: RecordedRequest, op: Operation, request: Request, request_id: str
+    ) -> tuple[int, Any, dict]:
         content = (op.spec.get("requestBody") or {}).get("content") or {}
         if rec.raw and "application/json" in content and "json" not in (request.content_type or ""):
             rec.errors.append(f"Content-Type: {request.content_type!r} is not application/json")
@@ -163,9 +190,14 @@ class FakeLineApi(FakeState):
         if handler is None:
             rec.errors.append(f"{op.operation_id} is not implemented by FakeLineApi")
             return 501, {"message": f"FakeLineApi does not implement {op.operation_id}"}, {}
-        status, body, extra = handler(self, Call(op, rec, parsed, rec.raw, request.content_type or ""))
+        status, body, extra = handler(
+            self, Call(op, rec, parsed, rec.raw, request.content_type or "")
+        )
         if key and 200 <= status < 300:
-            self._retry_keys[key] = (request_id, body.get("sentMessages") if isinstance(body, dict) else None)
+            self._retry_keys[key] = (
+                request_id,
+                body.get("sentMessages") if isinstance(body, dict) else None,
+            )
         return status, body, extra
 
     # ---- endpoints for the demo page and debugging (not LINE's) ----------------------------

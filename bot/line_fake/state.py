@@ -3,17 +3,18 @@
 All mutation happens under one lock because the WSGI server answers on several threads and
 the test (or the demo page) reads the same lists concurrently.
 """
+
 from __future__ import annotations
 
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _snake(name: str) -> str:
@@ -26,15 +27,15 @@ class RecordedRequest:
     at: str
     method: str
     path: str
-    endpoint: str | None          # spec operationId, e.g. "pushMessage"; None if unknown path
-    headers: dict[str, str]       # lower-case keys
+    endpoint: str | None  # spec operationId, e.g. "pushMessage"; None if unknown path
+    headers: dict[str, str]  # lower-case keys
     query: dict[str, str]
-    json: Any                     # parsed body, None if not JSON
+    json: Any  # parsed body, None if not JSON
     raw: bytes
     status: int = 0
-    response: Any = None          # JSON body returned (None for binary answers)
+    response: Any = None  # JSON body returned (None for binary answers)
     errors: list[str] = field(default_factory=list)  # what LINE would have rejected
-    injected: bool = False        # answered by fail_next(), not by the fake's own logic
+    injected: bool = False  # answered by fail_next(), not by the fake's own logic
 
     def matches(self, name: str) -> bool:
         """True for an operationId ("pushMessage"), SDK method ("push_message") or path suffix."""
@@ -45,23 +46,39 @@ class RecordedRequest:
         headers = dict(self.headers)
         if "authorization" in headers:  # never echo tokens into a debug page
             headers["authorization"] = headers["authorization"].split(" ")[0] + " ***"
-        return {"seq": self.seq, "at": self.at, "method": self.method, "path": self.path,
-                "endpoint": self.endpoint, "headers": headers, "query": self.query,
-                "json": self.json, "status": self.status, "response": self.response,
-                "errors": list(self.errors), "injected": self.injected}
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "method": self.method,
+            "path": self.path,
+            "endpoint": self.endpoint,
+            "headers": headers,
+            "query": self.query,
+            "json": self.json,
+            "status": self.status,
+            "response": self.response,
+            "errors": list(self.errors),
+            "injected": self.injected,
+        }
 
 
 @dataclass(frozen=True)
 class Delivery:
     seq: int
-    via: str                      # reply | push | multicast | broadcast
+    via: str  # reply | push | multicast | broadcast
     at: str
-    user_id: str | None           # None: reply with a token nobody registered
+    user_id: str | None  # None: reply with a token nobody registered
     message: dict
     request_seq: int
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "via": self.via, "at": self.at, "to": self.user_id, "message": self.message}
+        return {
+            "seq": self.seq,
+            "via": self.via,
+            "at": self.at,
+            "to": self.user_id,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -91,10 +108,10 @@ class FakeState:
             self._deliveries: list[Delivery] = []
             self._reply_tokens: dict[str, str | None] = {}
             self._used_tokens: set[str] = set()
-            self._retry_keys: dict[str, tuple[str, Any]] = {}   # key -> (request id, sentMessages)
+            self._retry_keys: dict[str, tuple[str, Any]] = {}  # key -> (request id, sentMessages)
             self._faults: list[Fault] = []
             self._profiles: dict[str, dict | None] = {}
-            self._users: dict[str, None] = {}                    # insertion-ordered set
+            self._users: dict[str, None] = {}  # insertion-ordered set
             self._content: dict[str, tuple[bytes, str]] = {}
             self.rich_menus: dict[str, dict] = {}
             self.rich_menu_images: dict[str, tuple[bytes, str]] = {}
@@ -119,10 +136,15 @@ class FakeState:
     def set_profile(self, user_id: str, display_name: str | None, **fields: Any) -> None:
         """display_name=None makes get_profile answer 404 (user unknown / blocked the bot)."""
         with self._lock:
-            self._profiles[user_id] = None if display_name is None else {
-                "userId": user_id, "displayName": display_name, **fields}
+            self._profiles[user_id] = (
+                None
+                if display_name is None
+                else {"userId": user_id, "displayName": display_name, **fields}
+            )
 
-    def set_message_content(self, message_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+    def set_message_content(
+        self, message_id: str, data: bytes, content_type: str = "image/jpeg"
+    ) -> None:
         with self._lock:
             self._content[message_id] = (data, content_type)
 
@@ -132,8 +154,14 @@ class FakeState:
         with self._lock:
             self.quota_limit, self.quota_used = limit, used
 
-    def fail_next(self, n: int = 1, status: int | None = None, body: Any = None,
-                  endpoint: str | None = None, timeout: float | None = None) -> None:
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int | None = None,
+        body: Any = None,
+        endpoint: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
         """Make the next `n` matching LINE calls fail.
 
         status: answer with it (default 500; 429 gets LINE's monthly-limit body) and do nothing.
@@ -159,8 +187,11 @@ class FakeState:
 
     def deliveries(self, user_id: str | None = None, since: int = 0) -> list[Delivery]:
         with self._lock:
-            return [d for d in self._deliveries
-                    if d.seq > since and (user_id is None or d.user_id == user_id)]
+            return [
+                d
+                for d in self._deliveries
+                if d.seq > since and (user_id is None or d.user_id == user_id)
+            ]
 
     def sent_messages(self, user_id: str) -> list[dict]:
         """Message objects delivered to `user_id` by reply, push, multicast or broadcast."""
@@ -197,7 +228,9 @@ class FakeState:
                 return f
         return None
 
-    def _deliver(self, via: str, user_id: str | None, messages: list[dict], request_seq: int) -> None:
+    def _deliver(
+        self, via: str, user_id: str | None, messages: list[dict], request_seq: int
+    ) -> None:
         at = now_iso()
         for m in messages:
             self._deliveries.append(Delivery(self._next_seq(), via, at, user_id, m, request_seq))

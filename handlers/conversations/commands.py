@@ -5,12 +5,12 @@ from collections.abc import Callable
 
 from models import Role
 
+from .actions import case_actions, plan_actions
 from .engine import PAUSED, Conversation, Engine
 from .menu import show_menu
 from .views import cases as case_views
 from .views import district as district_views
 from .views import households as household_views
-from .actions import case_actions, plan_actions
 
 Command = Callable[[Conversation, Engine], None]
 Action = Callable[[Conversation, Engine, dict], None]
@@ -87,7 +87,7 @@ def run_action(conv: Conversation, engine: Engine, payload: dict) -> None:
     if payload.get("a") == "cmd":
         run_command(conv, engine, str(payload.get("k")))
         return
-    roles, action = ACTIONS.get(payload.get("a"), (frozenset(), None))
+    roles, action = ACTIONS.get(str(payload.get("a")), (frozenset(), None))
     if action is None or conv.person.role not in roles:
         show_menu(conv, "ปุ่มนี้ใช้ไม่ได้ค่ะ")
         return

@@ -40,6 +40,8 @@ class Stay:
 
 
 Next = str | Done | Stay
+# What a step handler returns. None = not an answer this step accepts; the engine re-prompts.
+Answer = Next | None
 
 
 @dataclass
@@ -73,10 +75,10 @@ class Conversation:
 @dataclass(frozen=True)
 class Step:
     ask: Callable[[Conversation], list[Reply]]
-    on_tap: Callable[[Conversation, str, dict], Next] | None = None
-    on_text: Callable[[Conversation, str], Next] | None = None
-    on_date: Callable[[Conversation, date], Next] | None = None
-    on_image: Callable[[Conversation, Incoming], Next] | None = None
+    on_tap: Callable[[Conversation, str, dict], Answer] | None = None
+    on_text: Callable[[Conversation, str], Answer] | None = None
+    on_date: Callable[[Conversation, date], Answer] | None = None
+    on_image: Callable[[Conversation, Incoming], Answer] | None = None
     # What to say when the answer is of the wrong kind.
     reprompt: str = "กรุณาเลือกจากปุ่มด้านล่างค่ะ"
 
@@ -138,6 +140,13 @@ def kept_data(conv: Conversation) -> dict:
     return {PAUSED: paused} if paused else {}
 
 
+def _step_name(conv: Conversation) -> str:
+    """The step the conversation is at: set whenever a flow asks or takes an answer."""
+    if conv.state.step is None:
+        raise RuntimeError(f"flow {conv.state.flow!r} is at no step")
+    return conv.state.step
+
+
 def _touch_data(conv: Conversation) -> None:
     # Steps edit the JSON data in place (nested too), which SQLAlchemy cannot see: say so.
     flag_modified(conv.state, "data")
@@ -149,7 +158,7 @@ class Engine:
     def __init__(self, flows: dict[str, Flow]):
         for name, flow in flows.items():
             if flow.name != name or not flow.steps:
-                raise ValueError(f"flow {name!r} is registered under the wrong name or has no steps")
+                raise ValueError(f"flow {name!r}: registered under another name, or no steps")
         self.flows = flows
 
     def knows(self, flow: str | None, step: str | None) -> bool:
@@ -163,16 +172,22 @@ class Engine:
         self._bump(conv)
         self._follow(conv, flow.start(conv, args or {}))
 
+    def current_flow(self, conv: Conversation) -> Flow:
+        """The flow the conversation is in: only asked while one is running."""
+        if conv.state.flow is None:
+            raise RuntimeError("the conversation is not in a flow")
+        return self.flows[conv.state.flow]
+
     def resume(self, conv: Conversation) -> None:
         """Pick a paused conversation up at the step where it stopped."""
         self._bump(conv)
-        self.ask(conv, note=f"ทำ{self.flows[conv.state.flow].title}ต่อค่ะ")
+        self.ask(conv, note=f"ทำ{self.current_flow(conv).title}ต่อค่ะ")
 
     def ask(self, conv: Conversation, note: str | None = None) -> None:
-        flow = self.flows[conv.state.flow]
+        flow = self.current_flow(conv)
         if self._guard_stops(conv, flow):
             return
-        replies = flow.step(conv.state.step).ask(conv)
+        replies = flow.step(_step_name(conv)).ask(conv)
         if note:
             replies = [TextReply(note), *replies]
         conv.outcome.replies.extend(with_cancel(replies))
@@ -206,16 +221,19 @@ class Engine:
 
     # -- answers -----------------------------------------------------------------------------
     def is_current_tap(self, conv: Conversation, payload: dict) -> bool:
-        return (payload.get("f") == conv.state.flow and payload.get("s") == conv.state.step
-                and payload.get("v") == conv.state.version)
+        return (
+            payload.get("f") == conv.state.flow
+            and payload.get("s") == conv.state.step
+            and payload.get("v") == conv.state.version
+        )
 
     def answer(self, conv: Conversation, incoming: Incoming) -> None:
         """Hand the person's answer to the current step."""
-        flow = self.flows[conv.state.flow]
+        flow = self.current_flow(conv)
         if self._guard_stops(conv, flow):
             return
-        step = flow.step(conv.state.step)
-        result: Next | None = None
+        step = flow.step(_step_name(conv))
+        result: Answer = None
         if incoming.kind is Kind.POSTBACK:
             payload = incoming.data or {}
             if payload.get("c") == "date" and step.on_date:
@@ -245,10 +263,13 @@ class Engine:
             conv.outcome.say(TextReply(message))
         return bool(message)
 
-    def _typed_button(self, conv: Conversation, step: Step, text: str) -> Next | None:
+    def _typed_button(self, conv: Conversation, step: Step, text: str) -> Answer:
+        on_tap = step.on_tap
+        if on_tap is None:
+            return None
         typed = text.strip()
         for reply in step.ask(conv):
             for button in reply.buttons:
                 if button.payload and button.label == typed and not button.pick_date:
-                    return step.on_tap(conv, button.payload.get("c", ""), button.payload)
+                    return on_tap(conv, button.payload.get("c", ""), button.payload)
         return None

@@ -25,6 +25,8 @@ GONE = ("รายการที่ทำค้างไว้ใช้ต่�
 def handle_registered(session: Session, person: Person, incoming: Incoming,
                       ctx: Context) -> Outcome:
     state = session.get(ConversationState, incoming.user_id)   # locked by the caller
+    if state is None:   # lock_conversation creates the row before any event is handled
+        raise RuntimeError(f"no conversation state for {incoming.user_id}: not locked")
     conv = Conversation(session=session, person=person, state=state, ctx=ctx, outcome=Outcome())
     if state.flow and not ENGINE.knows(state.flow, state.step):
         # Saved before a release that renamed or dropped the step: that conversation cannot
@@ -101,7 +103,7 @@ def _is_command(conv: Conversation, incoming: Incoming) -> bool:
 
 def _expire(conv: Conversation) -> None:
     """30 minutes idle: the flow ends; a resumable draft is kept and offered back."""
-    flow = ENGINE.flows[conv.state.flow]
+    flow = ENGINE.current_flow(conv)
     if flow.resumable:
         # The newest draft is the one kept (an older paused one in its data is dropped).
         draft = {k: v for k, v in conv.state.data.items() if k != PAUSED}

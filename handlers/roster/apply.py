@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import Assignment, Household, HouseholdDimension, Person, Role
@@ -76,7 +77,7 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
         first.setdefault(row.mentor_phone, row)
     phones = list(first)
     columns = [Person.id, Person.phone, Person.role, *(getattr(Person, c) for c in MENTOR_FIELDS)]
-    existing = {}
+    existing: dict[str, Row[Any]] = {}
     for chunk in chunks(phones):
         existing.update((r.phone, r) for r in session.execute(
             select(*columns).where(key_in(session, Person.phone, chunk))))
@@ -91,7 +92,9 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
 
     # Columns the file lacks (position, agency) are left as stored.
     kept = [c for c, f in MENTOR_FIELDS.items() if f in roster.fields]
-    ids, creates, updates = {}, [], []
+    ids: dict[str, int] = {}
+    creates: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for phone, row in first.items():
         wanted = {column: getattr(row, field) for column, field in MENTOR_FIELDS.items()}
         record = existing.get(phone)
@@ -103,8 +106,10 @@ def _upsert_mentors(session: Session, roster: Roster, now: datetime,
         if any(getattr(record, c) != wanted[c] for c in kept):
             updates.append({"id": record.id, "updated_at": now, **{c: wanted[c] for c in kept}})
     if creates:
-        ids.update(session.execute(
-            insert(Person).returning(Person.phone, Person.id), creates).all())
+        created = session.execute(
+            insert(Person).returning(Person.phone, Person.id), creates).all()
+        # Each was inserted with a phone (the key of ``first``): none comes back NULL.
+        ids.update((cast(str, phone), person_id) for phone, person_id in created)
     if updates:
         session.execute(update(Person), updates)
     summary.mentors_created += len(creates)
@@ -136,7 +141,12 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
                        Assignment.ended_at.is_(None))):
             current[household_id] = (a_id, mentor_id)
 
-    creates, updates, replaced, new_dims, ended, assigned = [], [], [], [], [], []
+    creates: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    replaced: list[int] = []
+    new_dims: list[dict[str, Any]] = []
+    ended: list[dict[str, Any]] = []
+    assigned: list[dict[str, Any]] = []
     for row in rows:
         record = existing.get(row.house_id)
         mentor_id = mentor_ids[row.mentor_phone]
@@ -168,12 +178,12 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
         new_ids = dict(session.execute(
             insert(Household).returning(Household.house_id, Household.id), creates).all())
         for row in rows:
-            household_id = new_ids.get(row.house_id)
-            if household_id is None:    # an existing household, handled above
+            new_id = new_ids.get(row.house_id)
+            if new_id is None:    # an existing household, handled above
                 continue
-            new_dims.extend({"household_id": household_id, "dimension": d}
+            new_dims.extend({"household_id": new_id, "dimension": d}
                             for d in row.dimensions)
-            assigned.append({"household_id": household_id,
+            assigned.append({"household_id": new_id,
                              "mentor_id": mentor_ids[row.mentor_phone], "assigned_at": now})
     if updates:
         session.execute(update(Household), updates)

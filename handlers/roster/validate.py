@@ -10,6 +10,9 @@ import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import String
 
 from models import Household, Person
 
@@ -21,12 +24,12 @@ from .reader import COLUMNS, RosterTable
 REQUIRED = tuple(field for field, (_, _, required) in COLUMNS.items() if required)
 # Lengths come from the model so a long cell is a row error here, not a database error later.
 MAX_LENGTH = {
-    **{f: Household.__table__.c[f].type.length
+    **{f: cast(String, Household.__table__.c[f].type).length
        for f in ("head_name", "house_no", "village_no", "village_name", "subdistrict",
                  "district", "province")},
-    "mentor_name": Person.__table__.c.name.type.length,
-    "mentor_position": Person.__table__.c.position.type.length,
-    "mentor_agency": Person.__table__.c.agency.type.length,
+    "mentor_name": cast(String, Person.__table__.c.name.type).length,
+    "mentor_position": cast(String, Person.__table__.c.position.type).length,
+    "mentor_agency": cast(String, Person.__table__.c.agency.type).length,
 }
 # Anything clean() would change: whitespace other than single inner spaces, zero-width marks,
 # Thai digits. Most cells have none, and skipping clean() for them halves the time to validate
@@ -36,7 +39,10 @@ _NEEDS_CLEAN = re.compile(r"[^\S ]|  |^ | $|[\u200b-\u200d\u2060\ufeff\u0e50-\u0
 # which takes a third or more off the memory a national file needs.
 _SHARED = frozenset({"village_no", "village_name", "subdistrict", "district", "province",
                      "mentor_name", "mentor_position", "mentor_agency", "mentor_phone"})
-_PARSERS: dict[str, Callable[[str], object]] = {
+# What a checked cell holds: its text, what its parser made of it, or None when empty.
+Parsed = str | int | frozenset[str]
+Cell = Parsed | None
+_PARSERS: dict[str, Callable[[str], Parsed]] = {
     "house_id": cells.house_id, "mentor_phone": cells.phone,
     "members": cells.members, "dimensions": cells.dimensions,
 }
@@ -79,29 +85,30 @@ def validate_roster(table: RosterTable) -> Roster:
         values, row_errors = _check_cells(line, raw, table.labels)
         errors.extend(row_errors)
         house = values.get("house_id")
-        if house is not None:
+        if isinstance(house, str):      # None when empty or not a valid id
             if house in first_line_of_house:
                 errors.append(RowError(line, f"{table.labels['house_id']} '{house}' is also on "
                                              f"line {first_line_of_house[house]}"))
             else:
                 first_line_of_house[house] = line
         phone, name = values.get("mentor_phone"), values.get("mentor_name")
-        if phone is not None and name is not None:
+        if isinstance(phone, str) and isinstance(name, str):
             seen = mentor_seen.setdefault(phone, (name, line))
             if seen[0] != name:
                 errors.append(RowError(line, (
                     f"{table.labels['mentor_phone']} '{phone}' belongs to '{name}' here but to "
                     f"'{seen[0]}' on line {seen[1]}")))
         if not row_errors:
-            rows.append(RosterRow(line=line, **values))
+            # Without errors every field holds what its parser or the text gave, as typed.
+            rows.append(RosterRow(line=line, **cast(dict[str, Any], values)))
     if errors:
         raise RosterRejected(errors)
     return Roster(rows=rows, fields=table.fields, labels=table.labels)
 
 
 def _check_cells(line: int, raw: dict[str, str],
-                 labels: dict[str, str]) -> tuple[dict[str, object], list[RowError]]:
-    values: dict[str, object] = {}
+                 labels: dict[str, str]) -> tuple[dict[str, Cell], list[RowError]]:
+    values: dict[str, Cell] = {}
     errors: list[RowError] = []
     for field in COLUMNS:
         text = _clean(raw.get(field))
@@ -115,7 +122,9 @@ def _check_cells(line: int, raw: dict[str, str],
         if parser is not None:
             try:
                 value = parser(text)
-                values[field] = sys.intern(value) if field in _SHARED else value
+                if field in _SHARED and isinstance(value, str):   # only text is shared
+                    value = sys.intern(value)
+                values[field] = value
             except cells.CellError as exc:
                 errors.append(RowError(line, f"{label} '{text}' {exc}"))
             continue

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26
 """
-from alembic import op
 import sqlalchemy as sa
-import models
+from alembic import op
 
+import models
 
 revision = '0001'
 down_revision = None

@@ -48,7 +48,7 @@ DOS = {
 
 
 def act_on_case(conv: Conversation, engine: Engine, payload: dict) -> None:
-    handler = DOS.get(payload.get("do"))
+    handler = DOS.get(str(payload.get("do")))
     if handler is None:
         conv.outcome.say(TextReply("ปุ่มนี้ใช้ไม่ได้ค่ะ"))
         return

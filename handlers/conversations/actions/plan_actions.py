@@ -39,6 +39,8 @@ def set_item_status(conv: Conversation, engine: Engine, payload: dict) -> None:
     else:
         note = f"กิจกรรม “{action}” มีสถานะ {word} อยู่แล้วค่ะ ไม่มีการเปลี่ยนแปลง"
     household = conv.session.get(Household, item.household_id)
+    if household is None:   # the item's foreign key: deleting a household deletes its items
+        raise LookupError(f"plan item {item.id}: household {item.household_id} is gone")
     _then_current(conv, engine, note, plan_reply(conv.session, household))
 
 

@@ -12,7 +12,7 @@ from ... import access, cases
 from ...agencies import suggested_agencies
 from ...replies import Cards, Push, TextReply
 from ...thai_text import clean
-from ..engine import Conversation, Done, Flow, Next, Stay, Step
+from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
 from ..views.cases import case_card
 
 NOT_FOUND = "ไม่พบเรื่องนี้ค่ะ"
@@ -29,6 +29,14 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 
 def _case(conv: Conversation) -> Case | None:
     return access.case_for(conv.session, conv.person, conv.data.get("case"))
+
+
+def _asked_case(conv: Conversation) -> Case:
+    """The case a step asks about: the guard (_still_actionable) ends the flow if it is gone."""
+    case = _case(conv)
+    if case is None:
+        raise LookupError(f"case {conv.data.get('case')} is gone, but the guard let it ask")
+    return case
 
 
 def _begin(first_step: str):
@@ -85,7 +93,7 @@ def _agency_options(conv: Conversation, case: Case) -> list[str]:
 
 
 def _ask_agency(conv: Conversation):
-    case, options = _case(conv), conv.data.get("opts", [])
+    case, options = _asked_case(conv), conv.data.get("opts", [])
     listing = "\n".join(f"{i}. {name}" + (" (พี่เลี้ยงเสนอ)" if i == 1 and case.suggested_agency
                                            else "")
                         for i, name in enumerate(options, 1))
@@ -108,7 +116,7 @@ def _refer(conv: Conversation, agency: str) -> Done:
     return _save(conv, cases.refer, agency, done)
 
 
-def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     agency = _option(conv, value)
     return _refer(conv, agency) if agency else None
 
@@ -127,7 +135,7 @@ def _agency_typed(conv: Conversation, text: str) -> Next:
 def _ask_outcome(conv: Conversation):
     buttons = tuple(conv.tap(label, value, text=recorded)
                     for value, (label, recorded) in OUTCOMES.items())
-    return [TextReply(f"ปิด{_heading(_case(conv))}\nผลการดำเนินการเป็นอย่างไรคะ "
+    return [TextReply(f"ปิด{_heading(_asked_case(conv))}\nผลการดำเนินการเป็นอย่างไรคะ "
                       f"กดเลือก หรือพิมพ์สั้น ๆ (ไม่เกิน {MAX_OUTCOME} ตัวอักษร)",
                       buttons=buttons)]
 
@@ -136,7 +144,7 @@ def _close(conv: Conversation, outcome: str) -> Done:
     return _save(conv, cases.close, outcome, f"ปิดเรื่อง #{conv.data['case']} แล้วค่ะ")
 
 
-def _outcome_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _outcome_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     return _close(conv, OUTCOMES[value][1]) if value in OUTCOMES else None
 
 

@@ -6,7 +6,7 @@ from models import Household
 from ... import access
 from ...replies import TextReply
 from ...thai_text import thai_digits_to_arabic
-from ..engine import Conversation, Done, Next, Step
+from ..engine import Answer, Conversation, Done, Next, Step
 
 # Households per page of quick replies: LINE's 13 minus หน้าก่อน, หน้าถัดไป and ยกเลิก.
 PAGE = 10
@@ -22,6 +22,15 @@ def short_name(full_name: str) -> str:
 def current_household(conv: Conversation) -> Household | None:
     """The household the flow is about, re-checked against the person's access every time."""
     return access.household_for(conv.session, conv.person, conv.data.get("h"))
+
+
+def checked_household(conv: Conversation) -> Household:
+    """The flow's household where it must be there: just picked, or let through by the flow's
+    guard, which ends the flow once the household is no longer the person's."""
+    household = current_household(conv)
+    if household is None:
+        raise LookupError(f"household {conv.data.get('h')}: not the person's, past the guard")
+    return household
 
 
 def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Next:
@@ -81,7 +90,7 @@ def _household_tapped(conv: Conversation, value: str, payload: dict) -> Next:
     return _pick(conv, _int(value))
 
 
-def _household_typed(conv: Conversation, text: str) -> Next | None:
+def _household_typed(conv: Conversation, text: str) -> Answer:
     """A typed list number ('2' or '๒') picks that household."""
     number = _int(thai_digits_to_arabic(text).strip().rstrip("."))
     households = access.mentor_households(conv.session, conv.person)

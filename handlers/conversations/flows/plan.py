@@ -14,9 +14,16 @@ from models import GoalLevel
 from ... import plans
 from ...replies import TextReply
 from ...thai_dates import format_thai_month
-from ..engine import Conversation, Done, Flow, Next, Stay, Step
+from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
 from ..views.plan import LADDER, LEVEL_WORDS, PLAN_DIMENSIONS, month_range, plan_reply
-from .common import PICK_HOUSEHOLD, SKIP, begin_with_household, current_household, short_name
+from .common import (
+    PICK_HOUSEHOLD,
+    SKIP,
+    begin_with_household,
+    checked_household,
+    current_household,
+    short_name,
+)
 
 GONE = "ครัวเรือนนี้ไม่ได้อยู่ในความดูแลของท่านแล้วค่ะ จึงยกเลิกการแก้ไขแผน"
 MONTH_BUTTONS = 6          # this month and the next five
@@ -35,7 +42,7 @@ def _still_theirs(conv: Conversation) -> str | None:
 
 def _with_card(conv: Conversation, note: str | None = None) -> Done:
     replies = [TextReply(note)] if note else []
-    return Done([*replies, plan_reply(conv.session, current_household(conv))])
+    return Done([*replies, plan_reply(conv.session, checked_household(conv))])
 
 
 def _too_long(text: str, limit: int) -> Stay | None:
@@ -50,7 +57,8 @@ def _view_start(conv: Conversation, args: dict) -> Next:
     return _with_card(conv) if first == "show" else first
 
 
-def _view_picked(conv: Conversation, value: str, payload: dict) -> Next:
+def _view_picked(conv: Conversation, value: str, payload: dict) -> Answer:
+    assert PICK_HOUSEHOLD.on_tap is not None   # the household list is answered by a tap
     picked = PICK_HOUSEHOLD.on_tap(conv, value, payload)
     return _with_card(conv) if picked == "show" else picked
 
@@ -58,7 +66,7 @@ def _view_picked(conv: Conversation, value: str, payload: dict) -> Next:
 # -- plan_goal -----------------------------------------------------------------------------
 def _ask_goal(conv: Conversation):
     plan = plans.plan_of(conv.session, conv.data["h"])
-    text = (f"เป้าหมายสูงสุดของครัวเรือน{short_name(current_household(conv).head_name)}"
+    text = (f"เป้าหมายสูงสุดของครัวเรือน{short_name(checked_household(conv).head_name)}"
             f" คืออะไรคะ\nพิมพ์สั้น ๆ ไม่เกิน {plans.GOAL_MAX} ตัวอักษร "
             "เช่น มีรายได้พอใช้จ่าย ไม่มีหนี้นอกระบบ")
     if plan and plan.goal:
@@ -77,7 +85,7 @@ def _goal_typed(conv: Conversation, text: str) -> Next:
     return "level"
 
 
-def _goal_kept(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _goal_kept(conv: Conversation, value: str, payload: dict) -> Answer:
     plan = plans.plan_of(conv.session, conv.data["h"])
     if value != "keep" or not (plan and plan.goal):
         return None
@@ -91,10 +99,10 @@ def _ask_level(conv: Conversation):
                                     for level, word in LEVEL_WORDS.items()))]
 
 
-def _level_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _level_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value not in {level.value for level in GoalLevel}:
         return None
-    plans.set_goal(conv.session, current_household(conv), conv.person, conv.data["goal"],
+    plans.set_goal(conv.session, checked_household(conv), conv.person, conv.data["goal"],
                    GoalLevel(value), conv.ctx)
     return _with_card(conv, "บันทึกเป้าหมายของครัวเรือนแล้วค่ะ")
 
@@ -102,10 +110,11 @@ def _level_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
 # -- plan_item -----------------------------------------------------------------------------
 def _ask_dimension(conv: Conversation):
     return [TextReply("เพิ่มกิจกรรมในแผนพัฒนาครัวเรือน\nกิจกรรมนี้อยู่ด้านใดคะ",
-                      buttons=tuple(conv.tap(word, code) for code, word in PLAN_DIMENSIONS.items()))]
+                      buttons=tuple(conv.tap(word, code)
+                                    for code, word in PLAN_DIMENSIONS.items()))]
 
 
-def _dimension_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _dimension_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value not in PLAN_DIMENSIONS:
         return None
     conv.data["dim"] = value
@@ -113,8 +122,12 @@ def _dimension_tapped(conv: Conversation, value: str, payload: dict) -> Next | N
 
 
 def _ask_doing(conv: Conversation):
-    return [TextReply(f"{PLAN_DIMENSIONS[conv.data['dim']]}: ครัวเรือนจะทำอะไรเองคะ\n"
-                      "พิมพ์สั้น ๆ เช่น ปลูกผักสวนครัว 10 ชนิด ทำบัญชีครัวเรือน ลดหวย บุหรี่")]
+    return [
+        TextReply(
+            f"{PLAN_DIMENSIONS[conv.data['dim']]}: ครัวเรือนจะทำอะไรเองคะ\n"
+            "พิมพ์สั้น ๆ เช่น ปลูกผักสวนครัว 10 ชนิด ทำบัญชีครัวเรือน ลดหวย บุหรี่"
+        )
+    ]
 
 
 def _doing_typed(conv: Conversation, text: str) -> Next:
@@ -126,9 +139,12 @@ def _doing_typed(conv: Conversation, text: str) -> Next:
 
 
 def _ask_support(conv: Conversation):
-    return [TextReply("พี่เลี้ยงหรือหน่วยงานจะสนับสนุนอะไรคะ\n"
-                      "เช่น หาเมล็ดพันธุ์และกล้าผัก สอนทำปุ๋ยหมัก หรือกด ข้าม",
-                      buttons=(conv.tap(SKIP, "skip"),))]
+    return [
+        TextReply(
+            "พี่เลี้ยงหรือหน่วยงานจะสนับสนุนอะไรคะ\nเช่น หาเมล็ดพันธุ์และกล้าผัก สอนทำปุ๋ยหมัก หรือกด ข้าม",
+            buttons=(conv.tap(SKIP, "skip"),),
+        )
+    ]
 
 
 def _support_given(conv: Conversation, text: str | None) -> Next:
@@ -140,8 +156,10 @@ def _support_given(conv: Conversation, text: str | None) -> Next:
 
 
 def _month_buttons(conv: Conversation, first: date):
-    return tuple(conv.tap(format_thai_month(month), month.isoformat()[:7])
-                 for month in (plans.add_months(first, n) for n in range(MONTH_BUTTONS)))
+    return tuple(
+        conv.tap(format_thai_month(month), month.isoformat()[:7])
+        for month in (plans.add_months(first, n) for n in range(MONTH_BUTTONS))
+    )
 
 
 def _tapped_month(value: str) -> date | None:
@@ -153,8 +171,7 @@ def _tapped_month(value: str) -> date | None:
 
 def _ask_start(conv: Conversation):
     this_month = plans.first_of_month(conv.ctx.today)
-    return [TextReply(f"เริ่มทำเดือนไหนคะ ({MONTH_HINT})",
-                      buttons=_month_buttons(conv, this_month))]
+    return [TextReply(f"เริ่มทำเดือนไหนคะ ({MONTH_HINT})", buttons=_month_buttons(conv, this_month))]
 
 
 def _set_start(conv: Conversation, month: date | None) -> Next:
@@ -169,8 +186,12 @@ def _set_start(conv: Conversation, month: date | None) -> Next:
 
 def _ask_end(conv: Conversation):
     start = date.fromisoformat(conv.data["start"])
-    return [TextReply(f"เริ่ม {format_thai_month(start)} ทำถึงเดือนไหนคะ ({MONTH_HINT})",
-                      buttons=_month_buttons(conv, start))]
+    return [
+        TextReply(
+            f"เริ่ม {format_thai_month(start)} ทำถึงเดือนไหนคะ ({MONTH_HINT})",
+            buttons=_month_buttons(conv, start),
+        )
+    ]
 
 
 def _set_end(conv: Conversation, month: date | None) -> Next:
@@ -181,49 +202,75 @@ def _set_end(conv: Conversation, month: date | None) -> Next:
         return Stay(f"เดือนสิ้นสุดต้องไม่ก่อนเดือนเริ่ม ({format_thai_month(start)}) ค่ะ")
     if plans.months_between(start, month) > LONGEST_ITEM:
         return Stay(f"กิจกรรมหนึ่งยาวได้ไม่เกิน {LONGEST_ITEM} เดือนค่ะ")
-    draft = plans.ItemDraft(dimension=conv.data["dim"], household_action=conv.data["doing"],
-                            support_action=conv.data.get("support"), start_month=start,
-                            end_month=month)
-    plans.add_item(conv.session, current_household(conv), conv.person, draft, conv.ctx)
-    return _with_card(conv, f"เพิ่มกิจกรรม{PLAN_DIMENSIONS[draft.dimension]} "
-                            f"({month_range(start, month)}) ในแผนแล้วค่ะ สถานะ: ยังไม่เริ่ม")
+    draft = plans.ItemDraft(
+        dimension=conv.data["dim"],
+        household_action=conv.data["doing"],
+        support_action=conv.data.get("support"),
+        start_month=start,
+        end_month=month,
+    )
+    plans.add_item(conv.session, checked_household(conv), conv.person, draft, conv.ctx)
+    return _with_card(
+        conv,
+        f"เพิ่มกิจกรรม{PLAN_DIMENSIONS[draft.dimension]} "
+        f"({month_range(start, month)}) ในแผนแล้วค่ะ สถานะ: ยังไม่เริ่ม",
+    )
 
 
 def _month_step(ask, set_month) -> Step:
-    return Step(ask=ask, on_tap=lambda conv, value, payload: set_month(conv, _tapped_month(value)),
-                on_text=lambda conv, text: set_month(conv, plans.parse_typed_month(text)),
-                reprompt="กรุณาเลือกเดือนจากปุ่ม หรือพิมพ์ เช่น พ.ค. 2569 ค่ะ")
+    return Step(
+        ask=ask,
+        on_tap=lambda conv, value, payload: set_month(conv, _tapped_month(value)),
+        on_text=lambda conv, text: set_month(conv, plans.parse_typed_month(text)),
+        reprompt="กรุณาเลือกเดือนจากปุ่ม หรือพิมพ์ เช่น พ.ค. 2569 ค่ะ",
+    )
 
 
 TEXT_REPROMPT = "กรุณาพิมพ์เป็นข้อความค่ะ"
 
 VIEW = Flow(
-    name="plan", title="การดูแผนพัฒนาครัวเรือน", start=_view_start, guard=_still_theirs,
-    steps={"household": Step(ask=PICK_HOUSEHOLD.ask, on_tap=_view_picked)})
+    name="plan",
+    title="การดูแผนพัฒนาครัวเรือน",
+    start=_view_start,
+    guard=_still_theirs,
+    steps={"household": Step(ask=PICK_HOUSEHOLD.ask, on_tap=_view_picked)},
+)
 
 GOAL = Flow(
-    name="plan_goal", title="การตั้งเป้าหมายครัวเรือน", guard=_still_theirs,
+    name="plan_goal",
+    title="การตั้งเป้าหมายครัวเรือน",
+    guard=_still_theirs,
     start=lambda conv, args: begin_with_household(conv, args, "goal"),
     steps={
         "household": PICK_HOUSEHOLD,
-        "goal": Step(ask=_ask_goal, on_text=_goal_typed, on_tap=_goal_kept,
-                     reprompt="กรุณาพิมพ์เป้าหมายเป็นข้อความค่ะ"),
+        "goal": Step(
+            ask=_ask_goal,
+            on_text=_goal_typed,
+            on_tap=_goal_kept,
+            reprompt="กรุณาพิมพ์เป้าหมายเป็นข้อความค่ะ",
+        ),
         "level": Step(ask=_ask_level, on_tap=_level_tapped),
-    })
+    },
+)
 
 ITEM = Flow(
-    name="plan_item", title="การเพิ่มกิจกรรมในแผน", guard=_still_theirs,
+    name="plan_item",
+    title="การเพิ่มกิจกรรมในแผน",
+    guard=_still_theirs,
     start=lambda conv, args: begin_with_household(conv, args, "dimension"),
     steps={
         "household": PICK_HOUSEHOLD,
         "dimension": Step(ask=_ask_dimension, on_tap=_dimension_tapped),
         "doing": Step(ask=_ask_doing, on_text=_doing_typed, reprompt=TEXT_REPROMPT),
-        "support": Step(ask=_ask_support,
-                        on_text=lambda c, text: _support_given(c, None if text == SKIP else text),
-                        on_tap=lambda c, v, p: _support_given(c, None) if v == "skip" else None,
-                        reprompt="พิมพ์เป็นข้อความสั้น ๆ หรือกด ข้าม ค่ะ"),
+        "support": Step(
+            ask=_ask_support,
+            on_text=lambda c, text: _support_given(c, None if text == SKIP else text),
+            on_tap=lambda c, v, p: _support_given(c, None) if v == "skip" else None,
+            reprompt="พิมพ์เป็นข้อความสั้น ๆ หรือกด ข้าม ค่ะ",
+        ),
         "start": _month_step(_ask_start, _set_start),
         "end": _month_step(_ask_end, _set_end),
-    })
+    },
+)
 
 FLOWS = (VIEW, GOAL, ITEM)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-
 from ... import visits
 from ...replies import Card, Cards, Field, TextReply
 from ...thai_dates import format_thai_date, parse_typed_date, to_local_date
-from ..engine import Conversation, Done, Flow, Next, Stay, Step
-from .common import (PICK_HOUSEHOLD, SKIP, begin_with_household, clip, current_household,
-                     return_to_summary, short_name)
+from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
+from .common import (
+    PICK_HOUSEHOLD,
+    SKIP,
+    begin_with_household,
+    checked_household,
+    clip,
+    current_household,
+    return_to_summary,
+    short_name,
+)
 from .visit_problems import AGENCY, NOTE, PROBLEMS, ROUTE, problem_lines
 
 FOUR_T = (("attitude", "ทัศนคติ", "ครอบครัวมองปัญหาและการพัฒนาตนเองอย่างไร"),
@@ -40,7 +47,7 @@ def _assigned_on(conv: Conversation) -> date | None:
 
 
 def _ask_date(conv: Conversation):
-    household = current_household(conv)
+    household = checked_household(conv)
     today = conv.ctx.today
     return [TextReply(
         f"รายงานการเยี่ยมบ้าน: {household.head_name}\nไปเยี่ยมบ้านวันไหนคะ "
@@ -66,7 +73,7 @@ DAY_OFFSETS = {"today": 0, "yesterday": 1}
 DAY_WORDS = {"วันนี้": 0, "เมื่อวาน": 1, "เมื่อวานนี้": 1, "เมื่อวานซืน": 2}
 
 
-def _date_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _date_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value not in DAY_OFFSETS:
         return None
     return _set_date(conv, conv.ctx.today - timedelta(days=DAY_OFFSETS[value]))
@@ -96,7 +103,7 @@ def _four_t_step(index: int) -> Step:
         conv.data.setdefault("t", {})[key] = value
         return following or return_to_summary(conv, "problems")
 
-    def tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+    def tapped(conv: Conversation, value: str, payload: dict) -> Answer:
         if value == "skipall":
             conv.data["t"] = {}
             return return_to_summary(conv, "problems")
@@ -117,7 +124,7 @@ def _photo_sent(conv: Conversation, incoming) -> Next:
     return return_to_summary(conv, "next")
 
 
-def _photo_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _photo_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value != "skip":
         return None
     conv.data.pop("photo", None)
@@ -147,7 +154,7 @@ def _set_next(conv: Conversation, day: date) -> Next:
     return "summary"
 
 
-def _next_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _next_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     return _set_next(conv, _default_next(conv)) if value == "default" else None
 
 
@@ -157,7 +164,7 @@ def _next_typed(conv: Conversation, text: str) -> Next:
 
 
 def _ask_summary(conv: Conversation):
-    household = current_household(conv)
+    household = checked_household(conv)
     four_t = conv.data.get("t", {})
     fields = [Field("ครัวเรือน", household.head_name),
               Field("วันที่เยี่ยม", format_thai_date(date.fromisoformat(conv.data["date"])))]
@@ -173,7 +180,7 @@ def _ask_summary(conv: Conversation):
                   buttons=(conv.tap("ยืนยัน", "confirm"), conv.tap("แก้ไข", "edit")))]
 
 
-def _summary_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _summary_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value == "confirm":
         return _save(conv)
     if value == "edit":
@@ -193,7 +200,7 @@ def _ask_edit(conv: Conversation):
                       buttons=tuple(conv.tap(label, step) for step, label in EDIT_TARGETS))]
 
 
-def _edit_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _edit_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     steps = dict(EDIT_TARGETS)
     if value not in steps:
         return None

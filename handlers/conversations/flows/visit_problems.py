@@ -6,7 +6,7 @@ from models.dimensions import DIMENSIONS, dimension_label
 
 from ...agencies import suggested_agencies
 from ...replies import TextReply
-from ..engine import Conversation, Next, Step
+from ..engine import Answer, Conversation, Next, Step
 from .common import SKIP, clip, return_to_summary
 
 
@@ -21,7 +21,7 @@ def _ask_problems(conv: Conversation):
                       f"เลือกแล้ว: {picked}", buttons=tuple(buttons))]
 
 
-def _problems_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _problems_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     chosen = list(conv.data.get("dims", []))
     if value in DIMENSIONS:
         chosen.remove(value) if value in chosen else chosen.append(value)
@@ -57,7 +57,7 @@ def _ask_route(conv: Conversation):
                                conv.tap("ต้องการหน่วยงานช่วย", "outside")))]
 
 
-def _route_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _route_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     if value not in ("self", "outside"):
         return None
     problem = _problem(conv)
@@ -82,7 +82,7 @@ def _ask_agency(conv: Conversation):
                       "เลือกข้อ หรือพิมพ์ชื่อหน่วยงานอื่น", buttons=tuple(buttons))]
 
 
-def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Next | None:
+def _agency_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
     options = _agencies(conv)
     if not value.isdigit() or not 1 <= int(value) <= len(options):
         return None

@@ -25,9 +25,16 @@ MAX_LINES = 30    # a mentor's compact list
 
 def case_card(case: Case, ctx: Context, *, for_coordinator: bool) -> Card:
     household = case.household
-    village = " ".join(filter(None, [f"หมู่ {household.village_no}" if household.village_no else "",
-                                     household.village_name or "",
-                                     f"ต.{household.subdistrict}" if household.subdistrict else ""]))
+    village = " ".join(
+        filter(
+            None,
+            [
+                f"หมู่ {household.village_no}" if household.village_no else "",
+                household.village_name or "",
+                f"ต.{household.subdistrict}" if household.subdistrict else "",
+            ],
+        )
+    )
     fields = [
         Field("ครัวเรือน", household.head_name),
         Field("ที่อยู่", village or "-"),
@@ -38,8 +45,9 @@ def case_card(case: Case, ctx: Context, *, for_coordinator: bool) -> Card:
     ]
     if for_coordinator:
         fields.insert(4, Field("พี่เลี้ยง", case.mentor.name))
-    if case.acknowledged_by_id is not None:
-        fields.append(Field("ผู้รับเรื่อง", cases.holder(case)))
+    taken_by = cases.holder(case)   # None until a coordinator takes the case
+    if taken_by is not None:
+        fields.append(Field("ผู้รับเรื่อง", taken_by))
     if case.referred_agency:
         fields.append(Field("ส่งต่อถึง", case.referred_agency))
     if case.outcome:
@@ -47,28 +55,37 @@ def case_card(case: Case, ctx: Context, *, for_coordinator: bool) -> Card:
     buttons: tuple[Button, ...] = ()
     if for_coordinator and case.status is not CaseStatus.CLOSED:
         buttons = tuple(
-            Button(label=label, payload={"a": "case", "c": case.id, "do": do}, text=label,
-                   style="primary" if do == "ack" else "secondary")
-            for do, label in (("ack", "รับเรื่อง"), ("refer", "ส่งต่อหน่วยงาน"),
-                              ("close", "ปิดเรื่อง"))
-            if not (do == "ack" and case.status is not CaseStatus.OPEN))
-    return Card(title=f"เรื่องขอความช่วยเหลือ #{case.id}", subtitle=f"อำเภอ{case.district}",
-                fields=tuple(fields), body=f"บันทึกของพี่เลี้ยง: {case.note}" if case.note else None,
-                buttons=buttons, accent=STATUS_COLORS[case.status])
+            Button(
+                label=label,
+                payload={"a": "case", "c": case.id, "do": do},
+                text=label,
+                style="primary" if do == "ack" else "secondary",
+            )
+            for do, label in (("ack", "รับเรื่อง"), ("refer", "ส่งต่อหน่วยงาน"), ("close", "ปิดเรื่อง"))
+            if not (do == "ack" and case.status is not CaseStatus.OPEN)
+        )
+    return Card(
+        title=f"เรื่องขอความช่วยเหลือ #{case.id}",
+        subtitle=f"อำเภอ{case.district}",
+        fields=tuple(fields),
+        body=f"บันทึกของพี่เลี้ยง: {case.note}" if case.note else None,
+        buttons=buttons,
+        accent=STATUS_COLORS[case.status],
+    )
 
 
 def show_case_queue(conv: Conversation, engine: Engine) -> None:
     """เรื่องรอดำเนินการ: the district's cases not closed, open ones (oldest) first."""
     shown, total = cases.district_queue(conv.session, conv.person, MAX_CARDS)
     if not shown:
-        conv.outcome.say(TextReply("ไม่มีเรื่องค้างในอำเภอค่ะ",
-                                   buttons=menu_buttons(conv.person.role)))
+        conv.outcome.say(TextReply("ไม่มีเรื่องค้างในอำเภอค่ะ", buttons=menu_buttons(conv.person.role)))
         return
     cards = tuple(case_card(c, conv.ctx, for_coordinator=True) for c in shown)
     conv.outcome.say(Cards(alt_text=f"เรื่องรอดำเนินการ {total} เรื่อง", cards=cards))
     if total > len(shown):
-        conv.outcome.say(TextReply(f"และอีก {total - len(shown)} เรื่อง "
-                                   f"(แสดง {len(shown)} เรื่องที่รอนานที่สุดก่อน)"))
+        conv.outcome.say(
+            TextReply(f"และอีก {total - len(shown)} เรื่อง (แสดง {len(shown)} เรื่องที่รอนานที่สุดก่อน)")
+        )
 
 
 def show_my_cases(conv: Conversation, engine: Engine) -> None:
@@ -76,8 +93,9 @@ def show_my_cases(conv: Conversation, engine: Engine) -> None:
     stands, newest first."""
     shown, total = cases.raised_by(conv.session, conv.person, MAX_LINES)
     if not shown:
-        conv.outcome.say(TextReply("ยังไม่มีเรื่องที่ส่งขอความช่วยเหลือค่ะ",
-                                   buttons=menu_buttons(conv.person.role)))
+        conv.outcome.say(
+            TextReply("ยังไม่มีเรื่องที่ส่งขอความช่วยเหลือค่ะ", buttons=menu_buttons(conv.person.role))
+        )
         return
     if total <= MAX_CARDS:
         cards = tuple(case_card(c, conv.ctx, for_coordinator=False) for c in shown)
@@ -95,5 +113,7 @@ def _compact_line(case: Case, ctx: Context) -> str:
     if case.status is CaseStatus.REFERRED and case.referred_agency:
         where += f" ({case.referred_agency})"
     day = format_thai_date(to_local_date(case.created_at, ctx.tz))
-    return (f"• #{case.id} {case.household.head_name} ด้าน{dimension_label(case.dimension)} "
-            f"{day}: {where}")
+    return (
+        f"• #{case.id} {case.household.head_name} ด้าน{dimension_label(case.dimension)} "
+        f"{day}: {where}"
+    )

@@ -87,11 +87,12 @@ def plan_card(household: Household, plan: HouseholdPlan | None, items: list[Plan
     else:
         body = "เลื่อนดูกิจกรรมทางขวา กดปุ่มใต้กิจกรรมเพื่อเปลี่ยนสถานะค่ะ"
     level = plan.level if plan else None
-    has_goal = bool(plan and plan.goal)
+    goal = plan.goal if plan else None
+    has_goal = bool(goal)
     return Card(
         title="แผนพัฒนาครัวเรือน",
         subtitle=household.head_name,
-        fields=(Field("เป้าหมายสูงสุด", plan.goal if has_goal else "ยังไม่ได้ตั้งเป้าหมาย"),
+        fields=(Field("เป้าหมายสูงสุด", goal if goal else "ยังไม่ได้ตั้งเป้าหมาย"),
                 Field("ระดับ", f"{LEVEL_WORDS[level]} ({LADDER})" if level else "-"),
                 Field("ความคืบหน้า", _progress(items))),
         body=body,
