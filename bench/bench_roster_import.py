@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.db import Database  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
+from delivery.db import Database  # noqa: E402
 from handlers.roster.apply import apply_roster  # noqa: E402
 from handlers.roster.reader import read_roster  # noqa: E402
 from handlers.roster.validate import validate_roster  # noqa: E402

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import check_line_credentials, from_environment, normalise_database_url
+from delivery.config import check_line_credentials, from_environment, normalise_database_url
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -1,33 +1,27 @@
-"""The app's long-lived parts, built once per process and reached through ``services()``."""
+"""The composition root: the one place that builds the services (database, LINE gateway,
+renderer, outbox sender, event processor) for the web app, the CLI and the clock alike, and
+hands them to Flask (``services()``)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from delivery.db import Database
+from delivery.line_gateway import LineGateway
+from delivery.postback_codec import PostbackCodec
+from delivery.processing import EventProcessor
+from delivery.render import Renderer
+from delivery.services import Services
 from models import utcnow
-
-from .db import Database
-from .line_gateway import LineGateway
+from scheduler.policy import Policy
 
 EXTENSION_KEY = "mentorbot"
 
 
-@dataclass
-class Services:
-    config: dict
-    db: Database
-    line: LineGateway
-    tz: ZoneInfo
-    clock: Callable[[], datetime]   # injected in tests; always timezone-aware UTC
-    processor: object = None        # bot.processing.EventProcessor, set by the webhook module
-
-
-def build_services(config: dict) -> Services:
-    return Services(
+def build_services(config: dict[str, Any]) -> Services:
+    svc = Services(
         config=config,
         db=Database(config["DATABASE_URL"],
                     busy_timeout=float(config.get("SQLITE_BUSY_TIMEOUT") or 2.0)),
@@ -38,7 +32,13 @@ def build_services(config: dict) -> Services:
                          + int(config.get("EVENT_WORKERS") or 0) + 2),
         tz=ZoneInfo(config["BOT_TIMEZONE"]),
         clock=config.get("CLOCK") or utcnow,
+        renderer=Renderer(PostbackCodec(config.get("LINE_CHANNEL_SECRET") or "")),
+        is_quiet=Policy.from_config(config).is_quiet,
     )
+    svc.processor = EventProcessor(svc, mode=config["EVENT_PROCESSING"],
+                                   workers=int(config["EVENT_WORKERS"]),
+                                   reply_workers=int(config["REPLY_WORKERS"]))
+    return svc
 
 
 def init_app(app: Flask) -> None:

@@ -9,10 +9,10 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 
-from . import inbox
-from .processing import EventProcessor
+from delivery import inbox
+from delivery.webhook_body import UnreadableBody, read_body
+
 from .services import services
-from .webhook_body import UnreadableBody, read_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -80,8 +80,4 @@ def callback():
 
 
 def init_app(app: Flask) -> None:
-    svc = services(app)
-    svc.processor = EventProcessor(svc, mode=app.config["EVENT_PROCESSING"],
-                                   workers=int(app.config["EVENT_WORKERS"]),
-                                   reply_workers=int(app.config["REPLY_WORKERS"]))
     app.register_blueprint(bp)

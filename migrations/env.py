@@ -5,8 +5,8 @@ import os
 
 from alembic import context
 
-from bot.config import normalise_database_url
-from bot.db import make_engine
+from delivery.config import normalise_database_url
+from delivery.db import make_engine
 from models import Base
 
 config = context.config

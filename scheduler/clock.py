@@ -6,7 +6,7 @@ import signal
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.services import Services
+from delivery.services import Services
 
 from . import jobs
 

@@ -39,7 +39,7 @@ from .policy import Policy
 WORST_SHOWN = 5
 WEEKLY_DAY = 0          # Monday
 MAX_CASE_CARDS = 10     # with the summary card, within LINE's 12-bubble carousel
-HELD = "held: "         # bot.outbox_sender.HELD
+HELD = "held: "         # delivery.outbox_sender.HELD
 
 
 @dataclass

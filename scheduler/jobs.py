@@ -8,11 +8,11 @@ from typing import cast
 from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 
-from bot.line_gateway import SendError
-from bot.outbox_sender import OutboxSender
-from bot.processing import EventProcessor
-from bot.services import Services
+from delivery.line_gateway import SendError
+from delivery.services import Services
 from models import EventStatus, VisitPhoto, WebhookEvent
+
+from .tick import run_tick
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +22,20 @@ EVENT_RETENTION = timedelta(days=7)
 
 
 def drain_outbox(svc: Services):
-    from .policy import Policy
-    sender = OutboxSender(svc.db, svc.line, svc.clock, batch=int(svc.config["OUTBOX_BATCH"]),
-                          max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
-                          is_quiet=Policy.from_config(svc.config).is_quiet)
-    return sender.drain()
+    return svc.outbox_sender().drain()
 
 
 def tick(svc: Services):
     """Reminders, digests, re-raises and broadcasts that are due now (then the outbox)."""
-    from .tick import run_tick
     # Queue only: the outbox job (every few seconds) sends, with the real clock.
     return run_tick(svc, svc.clock(), send=False)
 
 
 def recover_events(svc: Services) -> int:
     """Handle webhook events a dead web worker left behind."""
-    processor = EventProcessor(svc, mode="inline")
-    return processor.recover_stalled()
+    if svc.processor is None:
+        raise RuntimeError("services built without an event processor")
+    return svc.processor.recover_stalled()
 
 
 def purge_webhook_events(svc: Services) -> int:

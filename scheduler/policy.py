@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError
+from delivery.config import ConfigError
 
 
 def _clock_time(text: str) -> time:

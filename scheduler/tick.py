@@ -14,11 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.outbox import enqueue_all
-from bot.outbox_sender import DrainResult, OutboxSender
-from bot.postback_codec import PostbackCodec
-from bot.render import Renderer
-from bot.services import Services
+from delivery.outbox import enqueue_all
+from delivery.outbox_sender import DrainResult
+from delivery.render import Renderer
+from delivery.services import Services
 
 from . import broadcasts, coordinator_digest, due_dates, mentor_digest
 from .policy import Policy
@@ -55,7 +54,7 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True, dry_run: bool = 
     ``dry_run`` counts what would be queued and rolls it all back.
     """
     policy = Policy.from_config(svc.config)
-    renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
+    renderer = svc.renderer
     local = policy.local(at)
     report = TickReport(at=at, local=local, quiet=policy.is_quiet(at), dry_run=dry_run)
     if dry_run:
@@ -68,10 +67,7 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True, dry_run: bool = 
             return report
     _jobs_run(report, policy, renderer, at, svc.db.transaction)
     if send:
-        sender = OutboxSender(svc.db, svc.line, clock or (lambda: at),
-                              batch=int(svc.config["OUTBOX_BATCH"]),
-                              max_attempts=int(svc.config["OUTBOX_MAX_ATTEMPTS"]),
-                              is_quiet=policy.is_quiet)
+        sender = svc.outbox_sender(clock or (lambda: at))
         report.sent = sender.drain()
     if any(report.queued.values()):
         log.info("tick: queued %s", report.queued)

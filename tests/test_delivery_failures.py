@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot import create_app
-from bot.line_gateway import SendError
 from bot.services import services
+from delivery.line_gateway import SendError
 from models import EventStatus, OutboxMessage, Visit, WebhookEvent
 from scheduler.jobs import drain_outbox
 
@@ -172,7 +172,7 @@ def close(app) -> None:
 def test_event_threads_are_not_held_by_a_slow_reply(db, app, fake_line, clock):
     """With LINE slow to answer, replies wait in their own threads while one event thread
     goes on handling: eight replies are in LINE's hands at the same moment."""
-    from bot.processing import EventProcessor
+    from delivery.processing import EventProcessor
     svc = services(app)
     svc.processor = EventProcessor(svc, mode="thread", workers=1, reply_workers=8)
     users = [f"U{n:032x}" for n in range(8)]
@@ -195,8 +195,8 @@ def _unavailable(*_args, **_kwargs):
 
 
 def test_the_webhook_answers_503_when_the_database_is_unreachable(line, db, clock, monkeypatch):
-    import bot.inbox
-    monkeypatch.setattr(bot.inbox, "record", _unavailable)
+    import delivery.inbox
+    monkeypatch.setattr(delivery.inbox, "record", _unavailable)
     assert line.post(text_event("U" + "a" * 32, "สวัสดี", at=clock.now)).status_code == 503
 
 
@@ -217,7 +217,7 @@ def test_an_event_whose_database_fails_mid_handling_is_retried_not_apologised_fo
 
 
 def test_a_reply_that_never_reached_line_is_pushed(mentor, db, app):
-    from bot.line_gateway import LineGateway
+    from delivery.line_gateway import LineGateway
     unreachable = LineGateway("t", "http://127.0.0.1:9", "http://127.0.0.1:9", timeout=0.3)
     services(app).processor.replies.line = unreachable    # nothing listens on port 9
     try:

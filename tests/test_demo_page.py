@@ -221,8 +221,8 @@ def test_cards_quick_replies_and_date_picker(page, demo):
 
 def test_push_to_someone_else_shows_as_unread(page, demo):
     """Pushes go through the outbox and the demo's clock, like production's clock process."""
-    from bot.outbox import enqueue_messages
     from bot.services import services
+    from delivery.outbox import enqueue_messages
 
     page.locator('.person[data-role="stranger"]').click()
     coordinator = page.locator('.person[data-role="coordinator"]').first

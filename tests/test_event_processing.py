@@ -10,9 +10,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 import handlers.dispatch
-from bot import inbox
-from bot.processing import EventProcessor
 from bot.services import services
+from delivery import inbox
+from delivery.processing import EventProcessor
 from models import EventStatus, WebhookEvent
 
 from .line_events import text_event

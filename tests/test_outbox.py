@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.outbox import enqueue
-from bot.outbox_sender import OutboxSender
-from bot.postback_codec import PostbackCodec
-from bot.render import Renderer
 from bot.services import services
+from delivery.outbox import enqueue
+from delivery.outbox_sender import OutboxSender
+from delivery.postback_codec import PostbackCodec
+from delivery.render import Renderer
 from handlers.replies import Push, TextReply
 from models import OutboxKind, OutboxMessage, OutboxStatus
 

@@ -126,8 +126,8 @@ def test_a_stranger_gets_no_data_whatever_they_send(line, db, fake_line, clock):
 
 def test_two_users_racing_for_one_code_bind_only_one(app, db, clock, fake_line):
     """On PostgreSQL the code row is locked; on SQLite writes are serialised."""
-    from bot.processing import EventProcessor
     from bot.services import services
+    from delivery.processing import EventProcessor
 
     from .conftest import LineChannel
     _, code = _mentor_with_code(db, clock)

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import richmenu
 from bot.commands.richmenu_commands import richmenu_group
-from bot.postback_codec import PostbackCodec
+from delivery import richmenu
+from delivery.postback_codec import PostbackCodec
 from handlers.conversations.menu import MENUS
 from models import AppSetting, Household, Role
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.postback_codec import PostbackCodec
+from delivery.postback_codec import PostbackCodec
 from handlers.conversations.engine import PAUSED
 from models import ConversationState
 

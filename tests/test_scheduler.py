@@ -125,7 +125,7 @@ def test_the_digest_lists_most_overdue_first_with_a_visit_button(app, fake_line,
 def test_nothing_is_pushed_in_quiet_hours_and_it_waits_for_the_morning(
     app, db, fake_line, district
 ):
-    from bot.outbox import enqueue_messages
+    from delivery.outbox import enqueue_messages
 
     svc = services(app)
     evening = at(date(2026, 5, 12), 21, 0)
@@ -296,7 +296,7 @@ def test_a_visit_does_not_drop_a_digest_line_may_have_delivered(app, db, fake_li
 
 
 def test_a_digest_time_in_quiet_hours_is_refused(app):
-    from bot.config import ConfigError
+    from delivery.config import ConfigError
     from scheduler.policy import Policy
 
     with pytest.raises(ConfigError, match="MENTOR_DIGEST_TIME 21:00"):
@@ -317,8 +317,8 @@ def test_a_clock_down_on_broadcast_day_still_sends_that_months_reminder(
 
 
 def test_a_rate_limit_pauses_the_whole_drain(app, db, fake_line):
-    from bot.outbox import enqueue_messages
-    from bot.outbox_sender import OutboxSender
+    from delivery.outbox import enqueue_messages
+    from delivery.outbox_sender import OutboxSender
 
     svc = services(app)
     now = at(date(2026, 5, 12), 10)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import create_app
-from bot.config import ConfigError
 from bot.services import services
 from bot.webhook import signature_ok
+from delivery.config import ConfigError
 from models import EventStatus, WebhookEvent
 
 from .conftest import CHANNEL_SECRET
@@ -142,7 +142,7 @@ def test_the_same_event_racing_in_two_workers_is_processed_once(app, second_work
 def test_thread_mode_answers_first_and_processes_in_the_background(app, fake_line, line):
     svc = services(app)
     svc.processor.shutdown()
-    from bot.processing import EventProcessor
+    from delivery.processing import EventProcessor
     svc.processor = EventProcessor(svc, mode="thread", workers=2)
     assert line.post(text_event(STRANGER, "สวัสดี")).status_code == 200
     svc.processor.wait(timeout=10)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from delivery import richmenu
+from delivery.config import ConfigError, check_line_credentials
 from models import Role
 
-from .. import richmenu
-from ..config import ConfigError, check_line_credentials
 from ..services import services
 
 richmenu_group = AppGroup("richmenu", help="The rich menus shown to mentors and coordinators.")

@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from delivery.config import check_line_credentials
+from delivery.line_gateway import SendError
+from delivery.outbox import enqueue
 from models import Role
+from scheduler.broadcasts import notice
+from scheduler.clock import run as run_clock
+from scheduler.tick import run_tick
 
-from ..config import check_line_credentials
 from ..services import services
 
 scheduler_group = AppGroup("scheduler", help="The clock process (reminders, digests, outbox).")
@@ -17,7 +22,6 @@ scheduler_group = AppGroup("scheduler", help="The clock process (reminders, dige
 @scheduler_group.command("run")
 def run() -> None:
     """Run the clock process until stopped. Run exactly one."""
-    from scheduler.clock import run as run_clock
     svc = services()
     check_line_credentials(svc.config)   # the clock pushes messages: it needs the channel
     run_clock(svc)
@@ -34,7 +38,6 @@ def tick(at_text: str | None, no_send: bool, dry_run: bool) -> None:
     Without --dry-run this really queues and sends, and uses up that day's natural keys (a
     digest for that day will not be sent again): check a configuration with --dry-run.
     """
-    from scheduler.tick import run_tick
     svc = services()
     at = _parse_at(at_text, svc) if at_text else svc.clock()
     for line in run_tick(svc, at, send=not no_send, dry_run=dry_run).lines():
@@ -61,11 +64,6 @@ def _parse_at(text: str, svc) -> datetime:
 def broadcast(audience: str, district: str | None, province: str | None, dry_run: bool,
               text: str) -> None:
     """Queue a notice to every registered mentor or coordinator (multicast, 500 per request)."""
-    from scheduler.broadcasts import notice
-
-    from ..outbox import enqueue
-    from ..postback_codec import PostbackCodec
-    from ..render import Renderer
     svc = services()
     role = Role.MENTOR if audience == "mentors" else Role.COORDINATOR
     text = text.strip()
@@ -79,16 +77,13 @@ def broadcast(audience: str, district: str | None, province: str | None, dry_run
         if dry_run:
             _print_quota(svc, count)
             return
-        renderer = Renderer(PostbackCodec(svc.config.get("LINE_CHANNEL_SECRET") or ""))
-        queued = enqueue(session, renderer, push, svc.clock())
+        queued = enqueue(session, svc.renderer, push, svc.clock())
     click.echo(
         f"queued {queued} request(s); the clock process sends them (or: mentorbot outbox drain)"
     )
 
 
 def _print_quota(svc, count: int) -> None:
-    from ..line_gateway import SendError
-
     try:
         remaining = svc.line.quota_remaining()
     except SendError as err:

@@ -191,7 +191,7 @@ class DemoServer:
 def _deploy_rich_menus(svc) -> str | None:
     """``mentorbot richmenu deploy``, against the stand-in. Returns why it failed, or None."""
     try:
-        from .. import richmenu
+        from delivery import richmenu
     except ImportError as exc:      # the module is optional for the demo
         return f"rich menus unavailable ({exc})"
     try:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from delivery.db import Database
 from handlers.codes import display_code
 from handlers.context import Context
 from handlers.invites import ROLE_LABELS as _ROLE_LABELS
@@ -26,7 +27,6 @@ from handlers.visits import VisitDraft, record_visit
 from models import Assignment, Person, Role
 
 from .. import migrate
-from ..db import Database
 
 log = logging.getLogger(__name__)
 

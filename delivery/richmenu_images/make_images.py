@@ -1,4 +1,4 @@
-"""Draw the rich menu images (mentor.png, coordinator.png) from bot.richmenu.LAYOUTS.
+"""Draw the rich menu images (mentor.png, coordinator.png) from delivery.richmenu.LAYOUTS.
 
 The PNGs are committed: the web process only uploads them. Run this after changing a layout or
 a label, on a machine with Thai fonts and Pillow (neither is a runtime dependency):
@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.richmenu import LAYOUTS, Area, area_label, image_path  # noqa: E402
+from delivery.richmenu import LAYOUTS, Area, area_label, image_path  # noqa: E402
 from models import Role  # noqa: E402
 
 FONT_BOLD = "/usr/share/fonts/truetype/tlwg/Waree-Bold.ttf"

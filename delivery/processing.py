@@ -23,8 +23,6 @@ from models import EventStatus, OutboxCategory, WebhookEvent
 from . import inbox, outbox, richmenu
 from .change_watch import ChangeWatch
 from .events import reply_token, to_incoming
-from .postback_codec import PostbackCodec
-from .render import Renderer
 from .reply_sender import PendingReply, ReplySender
 from .services import Services
 
@@ -42,7 +40,7 @@ class EventProcessor:
     def __init__(self, svc: Services, mode: str = "thread", workers: int = 4,
                  reply_workers: int = 32):
         self.svc = svc
-        self.renderer = Renderer(PostbackCodec(svc.config["LINE_CHANNEL_SECRET"] or ""))
+        self.renderer = svc.renderer
         self._pool = (ThreadPoolExecutor(max_workers=workers, thread_name_prefix="line-events")
                       if mode == "thread" else None)
         self._futures: list[Future[None]] = []
