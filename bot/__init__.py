@@ -5,9 +5,14 @@ import logging
 import os
 from typing import Any
 
+import click
+from dotenv import load_dotenv
 from flask import Flask
 
 from delivery.config import check_line_credentials, from_environment, normalise_database_url
+
+from . import health, services, webhook
+from .commands import init_app as init_commands
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,18 +30,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] or _default_sqlite_url(app))
     _configure_logging(app)
 
-    from . import cli, health, services, webhook
     services.init_app(app)
     webhook.init_app(app)
     health.init_app(app)
-    cli.init_app(app)
+    init_commands(app)
     return app
 
 
 def _running_cli_command() -> bool:
     # `flask --app bot db upgrade` builds the app too, and needs no LINE channel; gunicorn (the
     # web process) has no click context, so there a missing secret stops the start.
-    import click
     return click.get_current_context(silent=True) is not None
 
 
@@ -48,10 +51,6 @@ def _default_sqlite_url(app: Flask) -> str:
 def _load_dotenv() -> None:
     # Flask's CLI reads .env by itself; gunicorn does not, so read it here too. Real environment
     # variables win over the file.
-    try:
-        from dotenv import load_dotenv
-    except ImportError:  # pragma: no cover - python-dotenv is a dependency
-        return
     load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
 
 

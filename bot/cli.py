@@ -5,19 +5,15 @@ import click
 from flask.cli import FlaskGroup
 from sqlalchemy.exc import DBAPIError
 
+from . import create_app
+
 UNMIGRATED = ("The database has no mentorbot tables yet (or an older schema): "
               "run `mentorbot db upgrade` first.")
 
 
 def _cli_app():
-    from . import create_app
     # Commands such as `db upgrade` or `import roster` need no LINE channel.
     return create_app({"REQUIRE_LINE_CREDENTIALS": False})
-
-
-def init_app(app) -> None:
-    from .commands import init_app as init_commands
-    init_commands(app)
 
 
 def is_missing_table(exc: DBAPIError) -> bool:

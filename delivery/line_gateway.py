@@ -19,6 +19,8 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,6 @@ class SendError(Exception):
 @dataclass
 class Sent:
     request_id: str | None
-    already_accepted: bool = False   # 409: an earlier try with the same retry key got through
 
 
 class LineGateway:
@@ -102,13 +103,43 @@ class LineGateway:
         content_type = _header(response.headers, "content-type") or "application/octet-stream"
         return bytes(response.data), content_type.split(";")[0]
 
+    # -- rich menus ------------------------------------------------------------------------
+    def create_rich_menu(self, menu: dict) -> str:
+        """Create a rich menu from its JSON; its id."""
+        created = self._request(self.api.create_rich_menu, RichMenuRequest.from_dict(menu))
+        return str(created.rich_menu_id)
+
+    def set_rich_menu_image(self, menu_id: str, png: bytes) -> None:
+        self._request(self.blob.set_rich_menu_image, menu_id, bytes(png),
+                      _headers={"Content-Type": "image/png"})
+
+    def link_rich_menu(self, line_user_id: str, menu_id: str) -> None:
+        self._request(self.api.link_rich_menu_id_to_user, line_user_id, menu_id)
+
+    def link_rich_menu_to_users(self, menu_id: str, line_user_ids: list[str]) -> None:
+        """At most 500 users a call; asynchronous on LINE's side (applied within seconds)."""
+        self._request(self.api.link_rich_menu_id_to_users,
+                      RichMenuBulkLinkRequest(rich_menu_id=menu_id, user_ids=line_user_ids))
+
+    def delete_rich_menu(self, menu_id: str) -> None:
+        self._request(self.api.delete_rich_menu, menu_id)
+
+    def _request(self, method, *args, **kwargs):
+        """Any other call: its result, or a SendError."""
+        try:
+            return method(*args, _request_timeout=self.timeout, **kwargs)
+        except ApiException as exc:
+            raise _send_error(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _transport_error(exc) from None
+
     def _call(self, method, *args, **kwargs) -> Sent:
         try:
             response = method(*args, _request_timeout=self.timeout, **kwargs)
         except ApiException as exc:
             if exc.status == 409:
                 accepted = _header(exc.headers, "x-line-accepted-request-id")
-                return Sent(request_id=accepted, already_accepted=True)
+                return Sent(request_id=accepted)   # 409: an earlier try was accepted
             raise _send_error(exc) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _transport_error(exc) from None

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import logging
 
+from handlers.limits import (
+    MAX_ALT_TEXT,
+    MAX_BUBBLES,
+    MAX_LABEL,
+    MAX_MESSAGES,
+    MAX_QUICK_REPLIES,
+    MAX_TEXT,
+)
 from handlers.replies import Button, Card, Cards, Reply, TextReply
 
 from .postback_codec import PostbackCodec
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGES = 5          # per reply or push
-MAX_QUICK_REPLIES = 13
-MAX_LABEL = 20            # quick-reply and button labels
-MAX_TEXT = 5000
-MAX_ALT_TEXT = 400        # LINE allows 1500; notifications show far less
-MAX_BUBBLES = 12
 MUTED = "#8C8C8C"
 ACCENT = "#06C755"        # LINE green
 
@@ -60,7 +62,9 @@ class Renderer:
 
     # -- Flex ------------------------------------------------------------------------------
     def _flex(self, reply: Cards) -> dict:
-        bubbles = [self._bubble(card) for card in reply.cards[:MAX_BUBBLES]]
+        if len(reply.cards) > MAX_BUBBLES:
+            raise ValueError(f"{len(reply.cards)} cards in a carousel; LINE allows {MAX_BUBBLES}")
+        bubbles = [self._bubble(card) for card in reply.cards]
         contents = bubbles[0] if len(bubbles) == 1 else {"type": "carousel", "contents": bubbles}
         return {
             "type": "flex",

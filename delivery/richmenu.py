@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import urllib3
-from linebot.v3.messaging import ApiException, RichMenuBulkLinkRequest, RichMenuRequest
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from handlers.buttons import command_payload
 from handlers.conversations.menu import MENUS
 from models import AppSetting, Person, Role
 
+from .line_gateway import SendError
 from .postback_codec import PostbackCodec
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ CHAT_BAR_TEXT = "เมนู"
 KEY_PREFIX = "richmenu."
 RETIRING_PREFIX = "richmenu.retiring."   # one row per replaced menu still to delete on LINE
 BULK_LINK_MAX = 500                       # LINE's limit per link_rich_menu_id_to_users call
-TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def _action(role: Role, area: Area, codec: PostbackCodec) -> dict:
     if area.key is None:
         return {"type": "message", "label": label, "text": MENU_WORD}
     return {"type": "postback", "label": label, "displayText": label,
-            "data": codec.encode({"a": "cmd", "k": area.key})}
+            "data": codec.encode(command_payload(area.key))}
 
 
 # -- the stored ids -----------------------------------------------------------------------
@@ -174,12 +173,9 @@ def _store_new_ids(svc, created: dict[Role, str], now) -> list:
 
 
 def _create(svc, body: dict, image: bytes) -> str:
-    timeout = svc.line.timeout
-    menu_id = _call("create", svc.line.api.create_rich_menu, RichMenuRequest.from_dict(body),
-                    _request_timeout=timeout).rich_menu_id
+    menu_id = _call("create", svc.line.create_rich_menu, body)
     try:
-        _call("image upload", svc.line.blob.set_rich_menu_image, menu_id, bytes(image),
-              _headers={"Content-Type": "image/png"}, _request_timeout=timeout)
+        _call("image upload", svc.line.set_rich_menu_image, menu_id, image)
     except DeployError:
         _delete_quietly(svc, [menu_id])
         raise
@@ -190,9 +186,7 @@ def _link_all(svc, menu_id: str, users: list[str]) -> int:
     batches = [users[i:i + BULK_LINK_MAX] for i in range(0, len(users), BULK_LINK_MAX)]
     for batch in batches:
         # Asynchronous on LINE's side: accepted now, applied within a few seconds.
-        _call("bulk link", svc.line.api.link_rich_menu_id_to_users,
-              RichMenuBulkLinkRequest(rich_menu_id=menu_id, user_ids=batch),
-              _request_timeout=svc.line.timeout)
+        _call("bulk link", svc.line.link_rich_menu_to_users, menu_id, batch)
     return len(batches)
 
 
@@ -202,8 +196,7 @@ def _retire(svc, report: DeployReport) -> None:
         retiring = [v for k, v in stored_ids(session).items() if k.startswith(RETIRING_PREFIX)]
     for menu_id in retiring:
         try:
-            _call("delete", svc.line.api.delete_rich_menu, menu_id,
-                  _request_timeout=svc.line.timeout)
+            _call("delete", svc.line.delete_rich_menu, menu_id)
         except DeployError as exc:
             if exc.status != 404:   # 404: already gone on LINE, so forget it too
                 log.warning("%s", exc)
@@ -217,19 +210,19 @@ def _retire(svc, report: DeployReport) -> None:
 def _delete_quietly(svc, menu_ids) -> None:
     for menu_id in menu_ids:
         try:
-            _call("delete", svc.line.api.delete_rich_menu, menu_id,
-                  _request_timeout=svc.line.timeout)
+            _call("delete", svc.line.delete_rich_menu, menu_id)
         except DeployError as exc:
             log.warning("could not delete an unfinished rich menu: %s", exc)
 
 
-def _call(step: str, method, *args, **kwargs):
+def _call(step: str, method, *args):
+    """A gateway call; its failure as a DeployError that says which step failed and how."""
     try:
-        return method(*args, **kwargs)
-    except ApiException as exc:
-        raise DeployError(f"rich menu {step}: LINE answered {exc.status}", exc.status) from None
-    except TRANSPORT_ERRORS as exc:
-        raise DeployError(f"rich menu {step}: LINE not reached ({type(exc).__name__})") from None
+        return method(*args)
+    except SendError as err:
+        if err.status is None:
+            raise DeployError(f"rich menu {step}: LINE not reached ({err.message})") from None
+        raise DeployError(f"rich menu {step}: LINE answered {err.status}", err.status) from None
 
 
 # -- after a registration -----------------------------------------------------------------
@@ -249,7 +242,6 @@ def apply(svc, effect) -> None:
                   role.value)
         return
     try:
-        _call("link", svc.line.api.link_rich_menu_id_to_user, effect.line_user_id, menu_id,
-              _request_timeout=svc.line.timeout)
+        _call("link", svc.line.link_rich_menu, effect.line_user_id, menu_id)
     except DeployError as exc:   # never the user id in the log
         log.warning("%s (the %s menu was not linked)", exc, role.value)

@@ -1,18 +1,18 @@
 """Outside-help cases: raising them, and telling the right people (through the outbox)."""
 from __future__ import annotations
 
-from typing import cast
-
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Case, CaseEvent, CaseStatus, Household, Person, Role
+from models.dimensions import dimension_label
 
 from . import access
+from .buttons import command_button
 from .context import Context
-from .registration import _given_name
-from .replies import Button, Cards, Push, TextReply
+from .names import given_name
+from .replies import Push, TextReply
 
 CLOSED_ALREADY = "เรื่องนี้ปิดแล้วค่ะ"
 # What the household's mentor is told when a case moves, and who did it. A mentor who took the
@@ -39,21 +39,7 @@ def raise_case(session: Session, *, household: Household, mentor: Person, dimens
     return case
 
 
-def alert_coordinators(session: Session, case: Case, ctx: Context) -> Push | None:
-    """The new-case card for every registered coordinator of the case's district."""
-    from .conversations.views.cases import case_card
-    coordinators = access.district_coordinators(session, case.province, case.district)
-    if not coordinators:
-        return None
-    card = case_card(case, ctx, for_coordinator=True)
-    # district_coordinators() gives registered people only: each has a LINE user id.
-    return Push(to=tuple(cast(str, c.line_user_id) for c in coordinators),
-                replies=(Cards(alt_text=f"เรื่องใหม่จากพี่เลี้ยง: ด้าน{_dim(case)}", cards=(card,)),),
-                dedupe_key=f"case-new:{case.id}")
-
-
 def _dim(case: Case) -> str:
-    from models.dimensions import dimension_label
     return dimension_label(case.dimension)
 
 
@@ -73,7 +59,7 @@ def holder(case: Case) -> str | None:
         return None
     if case.acknowledged_by is None:   # set together with the id (_take)
         raise LookupError(f"case {case.id}: taken by person {case.acknowledged_by_id}, not found")
-    return f"คุณ{_given_name(case.acknowledged_by.name)}"
+    return f"คุณ{given_name(case.acknowledged_by.name)}"
 
 
 def blocker(case: Case, coordinator: Person) -> str | None:
@@ -159,11 +145,11 @@ def _notice(
         f"เรื่อง #{case.id}",
         f"ครัวเรือน: {case.household.head_name}",
         f"ด้าน: {_dim(case)}",
-        f"{actor_word}: คุณ{_given_name(coordinator.name)}",
+        f"{actor_word}: คุณ{given_name(coordinator.name)}",
     ]
     if extra:
         lines.append(f"{extra[0]}: {extra[1]}")
-    follow = Button("เรื่องที่ส่งต่อ", payload={"a": "cmd", "k": "my_cases"}, text="เรื่องที่ส่งต่อ")
+    follow = command_button("my_cases", "เรื่องที่ส่งต่อ")
     return Push(
         to=(mentor.line_user_id,), replies=(TextReply("\n".join(lines), (follow,)),), dedupe_key=key
     )

@@ -11,7 +11,6 @@ from .thai_text import clean
 # hopeless even with hundreds of thousands of open codes and a 5-tries-an-hour limit.
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY3456789"
 LENGTH = 8
-_CODE_SHAPE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
 
 
 def generate_code() -> str:
@@ -27,6 +26,3 @@ def normalise_code(text: str) -> str:
     """What was typed, upper-cased, without spaces, dashes or Thai digits."""
     return re.sub(r"[\s\-–_.]", "", clean(text)).upper()
 
-
-def looks_like_code(text: str) -> bool:
-    return bool(_CODE_SHAPE.match(normalise_code(text)))

@@ -16,6 +16,3 @@ class Context:
     def today(self) -> date:
         """Today in the bot's zone (Asia/Bangkok): what 'today' means to the person."""
         return self.now.astimezone(self.tz).date()
-
-    def setting(self, key: str, default=None):
-        return self.settings.get(key, default)

@@ -8,6 +8,7 @@ from models import Person
 
 from . import registration
 from .context import Context
+from .conversations import handle_registered
 from .incoming import Incoming, Kind
 from .replies import Outcome
 
@@ -24,5 +25,4 @@ def handle(session: Session, incoming: Incoming, ctx: Context) -> Outcome:
         return Outcome()   # nothing to answer (no reply token)
     if person.line_blocked_at is not None:
         person.line_blocked_at = None
-    from .conversations import handle_registered
     return handle_registered(session, person, incoming, ctx)

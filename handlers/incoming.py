@@ -31,4 +31,3 @@ class Incoming:
     # Date/time picker results: {"date": "2026-05-07"} and the like.
     params: dict = field(default_factory=dict)
     message_id: str | None = None    # for images: the content to fetch
-    tampered: bool = False           # a postback whose signature did not check out

@@ -13,6 +13,7 @@ from models import Person, RegistrationAttempt, RegistrationCode, Role
 from .codes import normalise_code
 from .context import Context
 from .incoming import Incoming, Kind
+from .names import given_name
 from .replies import LinkRichMenu, Outcome, TextReply
 
 log = logging.getLogger(__name__)
@@ -78,22 +79,11 @@ def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Ou
 
 
 def welcome_text(person: Person) -> str:
-    text = (f"ยินดีต้อนรับค่ะ คุณ{_given_name(person.name)}\n"
+    text = (f"ยินดีต้อนรับค่ะ คุณ{given_name(person.name)}\n"
             f"ลงทะเบียนเป็น{ROLE_WORDS[person.role]} อำเภอ{person.district} เรียบร้อยแล้ว")
     if person.role is Role.MENTOR:
         return text + "\nพิมพ์ \"เมนู\" เพื่อดูบ้านที่ดูแลและรายงานการเยี่ยมบ้านได้เลยค่ะ"
     return text + "\nเรื่องที่พี่เลี้ยงส่งขอความช่วยเหลือในอำเภอจะแจ้งมาที่แชตนี้ค่ะ"
-
-
-_TITLES = ("นางสาว", "นาย", "นาง", "น.ส.", "ดร.")
-
-
-def _given_name(full_name: str) -> str:
-    """'นายวิชัย ทองดี' -> 'วิชัย ทองดี': the Thai title is dropped after คุณ."""
-    for title in _TITLES:
-        if full_name.startswith(title) and len(full_name) > len(title):
-            return full_name[len(title):].strip()
-    return full_name
 
 
 def _usable(row: RegistrationCode, now: datetime) -> bool:

@@ -1,7 +1,10 @@
 """Dates as Thai users read them: Buddhist Era years and Thai month abbreviations."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
+
+from .thai_text import clean
 
 THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
                      "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
@@ -32,9 +35,6 @@ def parse_typed_date(text: str) -> date | None:
     Years above 2400 are Buddhist Era. Two-digit years are BE (69 -> 2569), as Thai people
     write them.
     """
-    import re
-
-    from .thai_text import clean
     typed = clean(text)
     match = re.fullmatch(r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})", typed)
     if match:

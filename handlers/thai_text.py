@@ -21,6 +21,3 @@ def clean(text: str | None) -> str:
     text = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE)
     return _SPACES.sub(" ", thai_digits_to_arabic(text)).strip()
 
-
-def digits_only(text: str | None) -> str:
-    return re.sub(r"\D", "", clean(text))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Household, OutboxMessage, OutboxStatus, Person, Visit, VisitPhoto, VisitProblem
 
-from . import cases
+from . import cards, cases
 from .context import Context
 from .replies import Push
 
@@ -65,7 +65,7 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
         case = cases.raise_case(session, household=household, mentor=mentor,
                                 dimension=problem.dimension, note=problem.note,
                                 agency=problem.agency, problem_id=problem.id, ctx=ctx)
-        push = cases.alert_coordinators(session, case, ctx)
+        push = cards.alert_coordinators(session, case, ctx)
         if push is not None:
             pushes.append(push)
     return visit, pushes

@@ -77,7 +77,3 @@ class OutboxMessage(Base):
     line_request_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
-
-    @property
-    def recipient_count(self) -> int:
-        return len(self.recipients)

@@ -12,6 +12,7 @@ from models import AppSetting, Assignment, Person, Role
 from models.upsert import insert_ignoring_conflicts
 
 from .policy import Policy
+from .reminder_keys import reminded_today
 
 THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
                     "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
@@ -56,7 +57,6 @@ def monthly_text(today: date) -> str:
 def monthly_reminder(session: Session, today: date, policy: Policy) -> Push | None:
     """The month's reminder, by multicast, to the mentors who did not already get it inside
     today's digest (one push a day per mentor, whatever the source)."""
-    from .mentor_digest import reminded_today
     if not monthly_pending(session, today):
         return None
     # The month is marked done even when every mentor had it in a digest already, so later

@@ -15,8 +15,8 @@ from typing import cast
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from handlers.cards import case_card
 from handlers.context import Context
-from handlers.conversations.views.cases import case_card
 from handlers.replies import Card, Cards, Field, Push
 from handlers.thai_dates import format_thai_date
 from models import (
@@ -33,8 +33,8 @@ from models import (
 )
 
 from .broadcasts import reachable
-from .mentor_digest import not_reminded_yet, reminder_key
 from .policy import Policy
+from .reminder_keys import not_reminded_yet, reminder_key
 
 WORST_SHOWN = 5
 WEEKLY_DAY = 0          # Monday

@@ -4,44 +4,28 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.buttons import visit_button
 from handlers.conversations.views.households import due_field
-from handlers.registration import _given_name
-from handlers.replies import Button, Card, Cards, Field, Push, TextReply
-from models import Assignment, Household, OutboxMessage, Person, Role
+from handlers.limits import MAX_BUBBLES
+from handlers.names import given_name
+from handlers.replies import Card, Cards, Field, Push, TextReply
+from handlers.thai_dates import format_thai_date
+from models import Assignment, Household, Person, Role
 
 from .broadcasts import monthly_pending, monthly_text, reachable
 from .policy import Policy
+from .reminder_keys import not_reminded_yet, reminder_key
 
-MAX_CARDS = 12   # LINE's carousel limit
 MENTORS_PER_BATCH = 1000
-
-
-def reminder_key(person_id: int, day: date) -> str:
-    """The natural key of 'a reminder to this person on this day', shared by every reminder
-    source, so nobody gets more than one reminder push a day."""
-    return f"reminder:{person_id}:{day.isoformat()}"
-
-
-def not_reminded_yet(person_id_column, today: date):
-    """SQL condition: this person has no reminder queued for ``today`` (an index look-up on the
-    outbox's unique key), so a second tick the same day does no work for them."""
-    key = literal("reminder:") + cast(person_id_column, String) + literal(f":{today.isoformat()}")
-    return ~exists().where(OutboxMessage.dedupe_key == key)
 
 
 def _due(today: date, policy: Policy) -> tuple:
     horizon = today + timedelta(days=policy.due_soon_days)
     return (Assignment.ended_at.is_(None), *reachable(Role.MENTOR),
             Household.next_visit_due <= horizon)
-
-
-def reminded_today(session: Session, today: date) -> set[int]:
-    """Ids of the people who already have today's reminder queued (one index look-up each)."""
-    return set(session.scalars(select(Person.id).where(
-        Person.line_user_id.is_not(None), ~not_reminded_yet(Person.id, today))))
 
 
 def mentors_to_remind(session: Session, today: date, policy: Policy) -> list[list[int]]:
@@ -85,7 +69,9 @@ def mentor_digests(session: Session, today: date, policy: Policy,
 def _digest(person_id: int, name: str, line_user_id: str, households: list,
             today: date, policy: Policy, monthly: str | None) -> Push:
     overdue = sum(1 for h in households if h.next_visit_due < today)
-    shown = households[:MAX_CARDS] if len(households) <= MAX_CARDS else households[:MAX_CARDS - 1]
+    # More than a carousel holds: one card fewer, and a line that says how many more.
+    fits = len(households) <= MAX_BUBBLES
+    shown = households if fits else households[:MAX_BUBBLES - 1]
     cards = tuple(_card(h, today, policy) for h in shown)
     replies: list = [Cards(alt_text=_headline(name, len(households), overdue), cards=cards)]
     if len(households) > len(shown):
@@ -100,7 +86,7 @@ def _digest(person_id: int, name: str, line_user_id: str, households: list,
 
 
 def _headline(name: str, due: int, overdue: int) -> str:
-    text = f"คุณ{_given_name(name)} มีครัวเรือนถึงกำหนดเยี่ยม {due} ครัวเรือน"
+    text = f"คุณ{given_name(name)} มีครัวเรือนถึงกำหนดเยี่ยม {due} ครัวเรือน"
     return text + (f" (เลยกำหนด {overdue})" if overdue else "")
 
 
@@ -117,11 +103,9 @@ def _card(household, today: date, policy: Policy) -> Card:
         fields=(due_field(household, today),
                 Field("เยี่ยมล่าสุด", _last(household))),
         body=body,
-        buttons=(Button("รายงานการเยี่ยม", payload={"a": "visit", "h": household.household_id},
-                        text=f"รายงานการเยี่ยม {household.head_name}", style="primary"),),
+        buttons=(visit_button(household.household_id, household.head_name),),
         accent="#D32F2F" if late > 0 else None)
 
 
 def _last(household) -> str:
-    from handlers.thai_dates import format_thai_date
     return format_thai_date(household.last_visit_on) if household.last_visit_on else "ยังไม่เคยเยี่ยม"

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import (
+    db_commands,
+    demo_commands,
+    invite_commands,
+    outbox_commands,
+    richmenu_commands,
+    roster_commands,
+    scheduler_commands,
+)
+
 
 def init_app(app: Flask) -> None:
-    from . import (
-        db_commands,
-        demo_commands,
-        invite_commands,
-        outbox_commands,
-        richmenu_commands,
-        roster_commands,
-        scheduler_commands,
-    )
     for module in (db_commands, roster_commands, invite_commands, outbox_commands,
                    scheduler_commands, richmenu_commands, demo_commands):
         for command in module.commands:

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from models import OutboxMessage, OutboxStatus
+from scheduler.jobs import drain_outbox
 
 from ..services import services
 
@@ -38,7 +39,6 @@ def status() -> None:
 @outbox_group.command("drain")
 def drain() -> None:
     """Send what is due now, once (the clock process does this every few seconds)."""
-    from scheduler.jobs import drain_outbox
     click.echo(str(drain_outbox(services())))
 
 

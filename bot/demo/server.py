@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import delete
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from delivery import richmenu
+from models import AppSetting
+from scheduler import jobs
+
+from .. import create_app
+from ..line_fake import FakeLineApi
+from ..services import services
 from . import setup, views
 
 log = logging.getLogger(__name__)
@@ -103,10 +112,6 @@ class DemoServer:
         return self.base_url + "/demo"
 
     def start(self) -> DemoServer:
-        from .. import create_app
-        from ..line_fake import FakeLineApi
-        from ..services import services
-
         self.db_path = setup.database_path(self.instance_path)
         database_url = setup.prepare_database(self.db_path, fresh=self.fresh)
         # Bind first: with port 0 the URL the bot must call is known only afterwards.
@@ -158,7 +163,6 @@ class DemoServer:
     def shutdown(self) -> None:
         if self.app is not None:
             # Let replies being worked on reach the stand-in before it goes away.
-            from ..services import services
             processor = services(self.app).processor
             if processor is not None and hasattr(processor, "wait"):
                 try:
@@ -172,7 +176,6 @@ class DemoServer:
         self.close()
 
     def close(self) -> None:
-        from ..services import services
         if self.clock is not None:
             self.clock.shutdown(wait=True)
             self.clock = None
@@ -191,15 +194,8 @@ class DemoServer:
 def _deploy_rich_menus(svc) -> str | None:
     """``mentorbot richmenu deploy``, against the stand-in. Returns why it failed, or None."""
     try:
-        from delivery import richmenu
-    except ImportError as exc:      # the module is optional for the demo
-        return f"rich menus unavailable ({exc})"
-    try:
         # Menus stored by an earlier run live in a stand-in that is gone: forget them rather
         # than have the deploy try to delete them there.
-        from sqlalchemy import delete
-
-        from models import AppSetting
         with svc.db.transaction() as session:
             session.execute(delete(AppSetting)
                             .where(AppSetting.key.startswith(richmenu.KEY_PREFIX)))
@@ -214,10 +210,6 @@ def _start_clock(svc):
     """The clock process's jobs, in this process: pushes (e.g. a coordinator told of a new case)
     go out through the outbox like in production, drained every second rather than every five
     so the page feels live."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    from scheduler import jobs
-
     # A line per run every second, and per poll of the page, would drown the server's log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)

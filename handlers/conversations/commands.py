@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 from models import Role
 
+from .. import buttons
+from ..replies import TextReply
 from .actions import case_actions, plan_actions
 from .engine import PAUSED, Conversation, Engine
 from .menu import show_menu
@@ -62,16 +64,18 @@ def _say_then_current(conv: Conversation, engine: Engine, note: str) -> None:
 
 # Global buttons (postback {"a": ...}): every handler checks access to the record it names.
 ACTIONS: dict[str, tuple[frozenset[Role], Action]] = {
-    "visit": (MENTOR, _start_for_household("visit")),
-    "plan": (MENTOR, _start_for_household("plan")),
-    "goal": (MENTOR, _start_for_household("plan_goal")),
-    "additem": (MENTOR, _start_for_household("plan_item")),
-    "item": (MENTOR, plan_actions.set_item_status),
-    "case": (COORDINATOR, case_actions.act_on_case),
-    "households": (MENTOR, household_views.show_households_page),
-    "resume": (MENTOR | COORDINATOR, _resume),
-    "discard": (MENTOR | COORDINATOR, _discard),
+    buttons.VISIT: (MENTOR, _start_for_household("visit")),
+    buttons.PLAN: (MENTOR, _start_for_household("plan")),
+    buttons.GOAL: (MENTOR, _start_for_household("plan_goal")),
+    buttons.ADD_ITEM: (MENTOR, _start_for_household("plan_item")),
+    buttons.ITEM: (MENTOR, plan_actions.set_item_status),
+    buttons.CASE: (COORDINATOR, case_actions.act_on_case),
+    buttons.HOUSEHOLDS: (MENTOR, household_views.show_households_page),
+    buttons.RESUME: (MENTOR | COORDINATOR, _resume),
+    buttons.DISCARD: (MENTOR | COORDINATOR, _discard),
 }
+# Actions that work beside a conversation in progress instead of ending it.
+KEEP_FLOW = frozenset({buttons.RESUME, buttons.DISCARD, buttons.ITEM})
 
 
 def run_command(conv: Conversation, engine: Engine, key: str) -> None:
@@ -84,14 +88,14 @@ def run_command(conv: Conversation, engine: Engine, key: str) -> None:
 
 
 def run_action(conv: Conversation, engine: Engine, payload: dict) -> None:
-    if payload.get("a") == "cmd":
+    if payload.get("a") == buttons.CMD:
         run_command(conv, engine, str(payload.get("k")))
         return
     roles, action = ACTIONS.get(str(payload.get("a")), (frozenset(), None))
     if action is None or conv.person.role not in roles:
         show_menu(conv, "ปุ่มนี้ใช้ไม่ได้ค่ะ")
         return
-    if payload.get("a") not in ("resume", "discard", "item"):
+    if payload.get("a") not in KEEP_FLOW:
         _leave_current_flow(conv, engine)
     action(conv, engine, payload)
 
@@ -104,6 +108,5 @@ def _leave_current_flow(conv: Conversation, engine: Engine) -> None:
         conv.outcome.replies.insert(0, _note(f"ยกเลิก{title}ที่ค้างอยู่แล้ว ไม่มีการบันทึก"))
 
 
-def _note(text: str):
-    from ..replies import TextReply
+def _note(text: str) -> TextReply:
     return TextReply(text)

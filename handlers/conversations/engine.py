@@ -10,7 +10,7 @@ so a tap on an old message never changes the current conversation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from models import ConversationState, Person
 
 from ..context import Context
 from ..incoming import Incoming, Kind
+from ..limits import MAX_QUICK_REPLIES
 from ..replies import Button, Outcome, Reply, TextReply
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -120,12 +121,13 @@ def with_cancel(replies: list[Reply]) -> list[Reply]:
     last = replies[-1]
     if any(b.text == "ยกเลิก" for b in last.buttons):
         return replies
-    buttons = tuple(last.buttons[:12]) + (cancel_button(),)
+    if len(last.buttons) >= MAX_QUICK_REPLIES:
+        raise ValueError(f"no room for ยกเลิก among {len(last.buttons)} quick replies")
+    buttons = (*last.buttons, cancel_button())
     return [*replies[:-1], _replace_buttons(last, buttons)]
 
 
 def _replace_buttons(reply: Reply, buttons: tuple[Button, ...]) -> Reply:
-    from dataclasses import replace
     return replace(reply, buttons=buttons)
 
 

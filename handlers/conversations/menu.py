@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from models import Role
 
+from ..buttons import command_button
 from ..replies import Button, TextReply
 
 
@@ -31,8 +32,7 @@ MENU_WORDS = {"เมนู", "menu", "เมนูหลัก"}
 
 
 def menu_buttons(role: Role) -> tuple[Button, ...]:
-    return tuple(Button(label=item.label, payload={"a": "cmd", "k": item.key}, text=item.label)
-                 for item in MENUS[role])
+    return tuple(command_button(item.key, item.label) for item in MENUS[role])
 
 
 def command_for_text(role: Role, text: str) -> str | None:

@@ -5,10 +5,11 @@ from sqlalchemy.orm import Session
 
 from models import ConversationState, Person
 
+from ..buttons import discard_button, resume_button
 from ..context import Context
 from ..incoming import Incoming, Kind
-from ..registration import _given_name
-from ..replies import Button, Outcome, TextReply
+from ..names import given_name
+from ..replies import Outcome, TextReply
 from . import commands
 from .engine import CANCEL_WORDS, PAUSED, Conversation, Engine
 from .flows import FLOWS
@@ -50,7 +51,7 @@ def _route(conv: Conversation, incoming: Incoming) -> None:
     elif conv.state.flow:
         ENGINE.answer(conv, incoming)
     elif incoming.kind is Kind.FOLLOW:
-        show_menu(conv, f"ยินดีต้อนรับกลับค่ะ คุณ{_given_name(conv.person.name)}")
+        show_menu(conv, f"ยินดีต้อนรับกลับค่ะ คุณ{given_name(conv.person.name)}")
     else:
         show_menu(conv, "ยังไม่เข้าใจข้อความนี้ค่ะ เลือกจากเมนูด้านล่างได้เลย")
 
@@ -113,8 +114,7 @@ def _expire(conv: Conversation) -> None:
         conv.outcome.say(TextReply(
             f"{flow.title}ที่ค้างไว้หมดเวลาแล้ว (ไม่มีการตอบ 30 นาที) ยังไม่ได้บันทึกค่ะ\n"
             "ต้องการทำต่อจากเดิมหรือไม่",
-            buttons=(Button("ทำต่อ", payload={"a": "resume"}, text="ทำต่อ"),
-                     Button("ทิ้งรายการนี้", payload={"a": "discard"}, text="ทิ้งรายการนี้"),
+            buttons=(resume_button(), discard_button(),
                      *menu_buttons(conv.person.role))))
     else:
         ENGINE.finish(conv)

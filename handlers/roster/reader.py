@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
 from ..thai_text import clean
 from .errors import RosterFileError, RosterRejected, RowError
 
@@ -114,9 +117,6 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:

@@ -6,10 +6,10 @@ district gets "not found"). รับเรื่อง changes the case at once
 from __future__ import annotations
 
 from ... import cases
+from ...cards import case_card
 from ...replies import Cards, TextReply
 from ..engine import Conversation, Engine
 from ..flows.case_flows import NOT_FOUND
-from ..views.cases import case_card
 
 
 def _acknowledge(conv: Conversation, engine: Engine, case_id) -> None:

@@ -10,10 +10,10 @@ from models.dimensions import dimension_label
 
 from ... import access, cases
 from ...agencies import suggested_agencies
+from ...cards import case_card
 from ...replies import Cards, Push, TextReply
 from ...thai_text import clean
 from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
-from ..views.cases import case_card
 
 NOT_FOUND = "ไม่พบเรื่องนี้ค่ะ"
 MAX_AGENCIES = 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 from models import Household
 
 from ... import access
+from ...names import given_name
 from ...replies import TextReply
 from ...thai_text import thai_digits_to_arabic
 from ..engine import Answer, Conversation, Done, Next, Step
@@ -12,11 +13,6 @@ from ..engine import Answer, Conversation, Done, Next, Step
 PAGE = 10
 LABEL_MAX = 20   # LINE's quick-reply label limit
 SKIP = "ข้าม"
-
-
-def short_name(full_name: str) -> str:
-    from ...registration import _given_name
-    return _given_name(full_name)
 
 
 def current_household(conv: Conversation) -> Household | None:
@@ -70,7 +66,7 @@ def _ask_household(conv: Conversation):
 
 
 def _label(number: int, household: Household) -> str:
-    first = (short_name(household.head_name).split() or ["-"])[0]
+    first = (given_name(household.head_name).split() or ["-"])[0]
     return f"{number} {first}"[:LABEL_MAX]
 
 

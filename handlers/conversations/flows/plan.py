@@ -12,6 +12,7 @@ from datetime import date
 from models import GoalLevel
 
 from ... import plans
+from ...names import given_name
 from ...replies import TextReply
 from ...thai_dates import format_thai_month
 from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
@@ -22,7 +23,6 @@ from .common import (
     begin_with_household,
     checked_household,
     current_household,
-    short_name,
 )
 
 GONE = "ครัวเรือนนี้ไม่ได้อยู่ในความดูแลของท่านแล้วค่ะ จึงยกเลิกการแก้ไขแผน"
@@ -66,7 +66,7 @@ def _view_picked(conv: Conversation, value: str, payload: dict) -> Answer:
 # -- plan_goal -----------------------------------------------------------------------------
 def _ask_goal(conv: Conversation):
     plan = plans.plan_of(conv.session, conv.data["h"])
-    text = (f"เป้าหมายสูงสุดของครัวเรือน{short_name(checked_household(conv).head_name)}"
+    text = (f"เป้าหมายสูงสุดของครัวเรือน{given_name(checked_household(conv).head_name)}"
             f" คืออะไรคะ\nพิมพ์สั้น ๆ ไม่เกิน {plans.GOAL_MAX} ตัวอักษร "
             "เช่น มีรายได้พอใช้จ่าย ไม่มีหนี้นอกระบบ")
     if plan and plan.goal:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ... import visits
+from ... import access, visits
+from ...names import given_name
 from ...replies import Card, Cards, Field, TextReply
 from ...thai_dates import format_thai_date, parse_typed_date, to_local_date
 from ..engine import Answer, Conversation, Done, Flow, Next, Stay, Step
@@ -22,7 +23,6 @@ from .common import (
     clip,
     current_household,
     return_to_summary,
-    short_name,
 )
 from .visit_problems import AGENCY, NOTE, PROBLEMS, ROUTE, problem_lines
 
@@ -40,7 +40,6 @@ def _start(conv: Conversation, args: dict) -> Next:
 
 # -- visit date ----------------------------------------------------------------------------
 def _assigned_on(conv: Conversation) -> date | None:
-    from ... import access
     household = current_household(conv)
     assignment = access.assignment_of(conv.session, household) if household else None
     return to_local_date(assignment.assigned_at, conv.ctx.tz) if assignment else None
@@ -226,7 +225,7 @@ def _save(conv: Conversation) -> Next:
     visit, pushes = visits.record_visit(conv.session, household, conv.person, draft, conv.ctx)
     conv.outcome.pushes.extend(pushes)
     cases = sum(1 for p in draft.problems if p.outside)
-    text = (f"บันทึกการเยี่ยมบ้าน{short_name(household.head_name)}แล้วค่ะ\n"
+    text = (f"บันทึกการเยี่ยมบ้าน{given_name(household.head_name)}แล้วค่ะ\n"
             f"นัดเยี่ยมครั้งถัดไป {format_thai_date(draft.next_visit_due)}")
     if cases:
         text += f"\nส่งเรื่องขอความช่วยเหลือ {cases} เรื่องถึง ศจพ.อ. แล้ว"

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from models import Case, CaseStatus, Household, ItemStatus, PlanItem, Visit
 
-from ...replies import Button, Card, Cards, Field
+from ...buttons import command_button
+from ...replies import Card, Cards, Field
 from ...thai_dates import format_thai_date, format_thai_month
 from ..engine import Conversation, Engine
 
@@ -80,8 +81,7 @@ def summary_card(district: str, numbers: DistrictNumbers, today: date) -> Card:
     )
     return Card(title=f"สรุปอำเภอ{district}", subtitle=f"ข้อมูล ณ {format_thai_date(today)}",
                 fields=tuple(Field(label, value, color) for label, (value, color) in rows),
-                buttons=(Button("เรื่องรอดำเนินการ", payload={"a": "cmd", "k": "case_queue"},
-                                text="เรื่องรอดำเนินการ", style="primary"),))
+                buttons=(command_button("case_queue", "เรื่องรอดำเนินการ", style="primary"),))
 
 
 def show_summary(conv: Conversation, engine: Engine) -> None:

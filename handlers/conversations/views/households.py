@@ -7,13 +7,14 @@ from models import Household, ItemStatus, PlanItem
 from models.dimensions import dimension_label
 
 from ... import access
-from ...replies import Button, Card, Cards, Field, TextReply
+from ...buttons import households_page_button, plan_button, visit_button
+from ...limits import MAX_BUBBLES
+from ...replies import Card, Cards, Field, TextReply
 from ...thai_dates import format_thai_date
 from ..engine import Conversation, Engine
 
 OVERDUE = "#D32F2F"
 DUE_SOON = "#F57C00"
-MAX_CARDS = 12   # LINE's carousel limit
 
 
 def plan_progress(session, household_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -56,10 +57,8 @@ def household_card(household: Household, progress: tuple[int, int], today) -> Ca
             due_field(household, today),
             Field("แผนพัฒนา", f"สำเร็จ {done}/{total} กิจกรรม" if total else "ยังไม่มีกิจกรรม"),
         ),
-        buttons=(Button("รายงานการเยี่ยม", payload={"a": "visit", "h": household.id},
-                        text=f"รายงานการเยี่ยม {household.head_name}", style="primary"),
-                 Button("ดูแผนพัฒนา", payload={"a": "plan", "h": household.id},
-                        text=f"แผนพัฒนา {household.head_name}")),
+        buttons=(visit_button(household.id, household.head_name),
+                 plan_button(household.id, household.head_name)),
     )
 
 
@@ -70,16 +69,16 @@ def show_households(conv: Conversation, engine: Engine, page: int = 0) -> None:
         conv.outcome.say(TextReply("ยังไม่มีครัวเรือนในความดูแลของท่านค่ะ "
                                    "กรุณาติดต่อ ศจพ.อ. เพื่อรับมอบหมายครัวเรือน"))
         return
-    last_page = (len(households) - 1) // MAX_CARDS
+    last_page = (len(households) - 1) // MAX_BUBBLES
     page = min(max(page, 0), last_page)
-    start = page * MAX_CARDS
-    shown = households[start:start + MAX_CARDS]
+    start = page * MAX_BUBBLES
+    shown = households[start:start + MAX_BUBBLES]
     progress = plan_progress(conv.session, [h.id for h in shown])
     cards = tuple(household_card(h, progress.get(h.id, (0, 0)), conv.ctx.today) for h in shown)
     conv.outcome.say(Cards(alt_text=f"บ้านที่ดูแล {len(households)} ครัวเรือน", cards=cards))
     rest = len(households) - start - len(shown)
     if rest > 0:
-        more = Button("ดูเพิ่ม", payload={"a": "households", "p": page + 1}, text="ดูเพิ่ม")
+        more = households_page_button(page + 1)
         conv.outcome.say(TextReply(
             f"และอีก {rest} ครัวเรือน (แสดงลำดับที่ {start + 1}-{start + len(shown)} "
             "เรียงตามวันที่ถึงกำหนดเยี่ยม)", buttons=(more,)))

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 from models import GoalLevel, Household, HouseholdPlan, ItemStatus, PlanItem
 
 from ... import plans
+from ...buttons import add_item_button, goal_button, item_status_button
+from ...limits import MAX_BUBBLES
 from ...replies import Button, Card, Cards, Field
 from ...thai_dates import THAI_MONTHS_SHORT, format_thai_month
 
-MAX_ITEM_CARDS = 11   # LINE's carousel holds 12 bubbles: the plan itself, then 11 items
+MAX_ITEM_CARDS = MAX_BUBBLES - 1   # the plan itself, then its items
 TEXT_SHOWN = 200      # characters of an item's texts on its bubble (carousels are 50 KB at most)
 
 # The provincial action-plan template's rows, in its order.
@@ -52,9 +54,9 @@ def _clip(text: str, limit: int = TEXT_SHOWN) -> str:
 
 def status_button(item: PlanItem, status: ItemStatus) -> Button:
     word = STATUS_WORDS[status]
-    return Button(label=word, payload={"a": "item", "i": item.id, "st": status.value},
-                  text=f"{word}: {_clip(item.household_action, 60)}",
-                  style="primary" if status is ItemStatus.DONE else "secondary")
+    return item_status_button(item.id, status.value, word,
+                              f"{word}: {_clip(item.household_action, 60)}",
+                              primary=status is ItemStatus.DONE)
 
 
 def item_card(item: PlanItem) -> Card:
@@ -96,10 +98,8 @@ def plan_card(household: Household, plan: HouseholdPlan | None, items: list[Plan
                 Field("ระดับ", f"{LEVEL_WORDS[level]} ({LADDER})" if level else "-"),
                 Field("ความคืบหน้า", _progress(items))),
         body=body,
-        buttons=(Button("ตั้งเป้าหมาย", payload={"a": "goal", "h": household.id},
-                        text="ตั้งเป้าหมาย", style="secondary" if has_goal else "primary"),
-                 Button("เพิ่มกิจกรรม", payload={"a": "additem", "h": household.id},
-                        text="เพิ่มกิจกรรม", style="primary" if has_goal else "secondary")))
+        buttons=(goal_button(household.id, primary=not has_goal),
+                 add_item_button(household.id, primary=has_goal)))
 
 
 def plan_reply(session: Session, household: Household) -> Cards:
