@@ -188,6 +188,17 @@ def line(client, fake_line):
     return LineChannel(client, fake_line)
 
 
+# -- one registered mentor (U444…) with one household, assigned 40 days ago ------------------
+# (files with a richer set-up define a ``mentor`` of their own)
+
+@pytest.fixture
+def mentor(db, clock, line, fake_line):
+    with db.transaction() as s:
+        person = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
+        factories.household(s, person, now=clock.now - timedelta(days=40))
+    return Player(line, fake_line, MENTOR, clock)
+
+
 # -- the fake LINE API's own tests: a fresh fake and an SDK client on it -----------------------
 
 @pytest.fixture()

@@ -88,6 +88,12 @@ class Player:
                 return action
         raise AssertionError(f"no button {label!r}; offered: {[a['label'] for a in actions]}")
 
+    def tap_through(self, *labels: str) -> list[dict]:
+        """Tap these offered buttons one after another; what the last tap got back."""
+        for label in labels:
+            self.tap(label)
+        return self.last
+
     def tap(
         self, label: str, messages: list[dict] | None = None, *, date_value: date | None = None
     ):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -19,30 +18,22 @@ from delivery.line_gateway import SendError
 from models import EventStatus, OutboxMessage, Visit, WebhookEvent
 from scheduler.jobs import drain_outbox
 
-from . import factories
 from .conftest import ACCESS_TOKEN, CHANNEL_SECRET, POSTGRES_URL
 from .line_events import payload, sign, text_event
-from .players import Player, actions_in, all_text
+from .players import actions_in, all_text
 
 MENTOR = "U" + "4" * 32
 
 
 @pytest.fixture
-def mentor(db, clock, line, fake_line, app):
-    with db.transaction() as s:
-        person = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
-        factories.household(s, person, now=clock.now - timedelta(days=40))
+def mentor(mentor, app):
     services(app).line.timeout = 0.3   # a reply that hangs times out quickly
-    return Player(line, fake_line, MENTOR, clock)
+    return mentor
 
 
 def to_summary(mentor) -> None:
     mentor.say("รายงานการเยี่ยมบ้าน")
-    mentor.tap("วันนี้")
-    mentor.tap("ข้ามทั้ง 4 ท")
-    mentor.tap("ไม่พบปัญหาใหม่")
-    mentor.tap("ข้าม")
-    mentor.tap("6 มิ.ย. 2569")
+    mentor.tap_through("วันนี้", "ข้ามทั้ง 4 ท", "ไม่พบปัญหาใหม่", "ข้าม", "6 มิ.ย. 2569")
     assert "สรุปการเยี่ยมบ้าน" in mentor.text
 
 

@@ -10,20 +10,10 @@ from delivery.postback_codec import PostbackCodec
 from handlers.conversations.engine import PAUSED
 from models import ConversationState
 
-from . import factories
 from .conftest import CHANNEL_SECRET
 from .line_events import postback_event
-from .players import Player
 
 MENTOR = "U" + "4" * 32
-
-
-@pytest.fixture
-def mentor(db, clock, line, fake_line):
-    with db.transaction() as s:
-        person = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
-        factories.household(s, person, now=clock.now - timedelta(days=40))
-    return Player(line, fake_line, MENTOR, clock)
 
 
 def save_state(db, clock, flow, step, data=None) -> None:

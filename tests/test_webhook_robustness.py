@@ -4,28 +4,18 @@ never reach the database."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from models import Visit, WebhookEvent
 
-from . import factories
 from .line_events import base_event, payload, postback_event, sign, text_event
-from .players import Player, all_text
+from .players import all_text
 
 MENTOR = "U" + "4" * 32
 STRANGER = "U" + "a" * 32
 HOW_TO_REGISTER = "รหัสลงทะเบียน"
-
-
-@pytest.fixture
-def mentor(db, clock, line, fake_line):
-    with db.transaction() as s:
-        person = factories.person(s, name="นายวิชัย ทองดี", line_user_id=MENTOR)
-        factories.household(s, person, now=clock.now - timedelta(days=40))
-    return Player(line, fake_line, MENTOR, clock)
 
 
 def stored(db) -> list[WebhookEvent]:
@@ -181,13 +171,7 @@ def test_a_nul_byte_in_a_typed_answer_is_stripped_and_the_visit_saves(mentor, db
     mid_visit(mentor)
     mentor.tap("วันนี้")
     mentor.say("อยาก\x00มีรายได้\x07เพิ่ม")
-    mentor.tap("ข้าม")
-    mentor.tap("ข้าม")
-    mentor.tap("ข้าม")
-    mentor.tap("ไม่พบปัญหาใหม่")
-    mentor.tap("ข้าม")
-    mentor.tap("6 มิ.ย. 2569")
-    mentor.tap("ยืนยัน")
+    mentor.tap_through("ข้าม", "ข้าม", "ข้าม", "ไม่พบปัญหาใหม่", "ข้าม", "6 มิ.ย. 2569", "ยืนยัน")
     assert "บันทึกการเยี่ยมบ้าน" in mentor.text
     with db.transaction() as s:
         [visit] = s.scalars(select(Visit)).all()
