@@ -9,6 +9,9 @@ so a tap on an old message never changes the current conversation.
 """
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -154,6 +157,33 @@ def _touch_data(conv: Conversation) -> None:
     flag_modified(conv.state, "data")
 
 
+def _named_steps(flow: Flow) -> set[str]:
+    """The step names a flow's handlers return as literals (``return "summary"``, also either
+    branch of ``"a" if c else "b"``), read from their source, so that a typo or a renamed step
+    fails when the flow is loaded, not when a person reaches it."""
+    handlers: list[Callable] = [flow.start]
+    for step in flow.steps.values():
+        handlers += [h for h in (step.on_tap, step.on_text, step.on_date, step.on_image) if h]
+    named: set[str] = set()
+    for handler in handlers:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+        except (OSError, TypeError, SyntaxError):   # a lambda inside an expression, a builtin
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Return) and node.value is not None:
+                named |= _literals(node.value)
+    return named
+
+
+def _literals(node: ast.expr) -> set[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) | _literals(node.orelse)
+    return set()
+
+
 class Engine:
     """Moves one person's conversation along, one event at a time."""
 
@@ -161,6 +191,9 @@ class Engine:
         for name, flow in flows.items():
             if flow.name != name or not flow.steps:
                 raise ValueError(f"flow {name!r}: registered under another name, or no steps")
+            missing = sorted(_named_steps(flow) - set(flow.steps))
+            if missing:
+                raise ValueError(f"flow {name!r}: its handlers go to steps it lacks: {missing}")
         self.flows = flows
 
     def knows(self, flow: str | None, step: str | None) -> bool:
