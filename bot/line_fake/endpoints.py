@@ -73,22 +73,20 @@ def push_message(fake: FakeLineApi, c: Call) -> Reply:
 
 
 def multicast(fake: FakeLineApi, c: Call) -> Reply:
-    to = c.body["to"]
-    refused = _charge(fake, len(to))
-    if refused:
-        return refused
-    for user in to:
-        fake._deliver("multicast", user, c.body["messages"], c.rec.seq)
-    return 200, {}, {}
+    return _deliver_to_each(fake, c, "multicast", list(c.body["to"]))
 
 
 def broadcast(fake: FakeLineApi, c: Call) -> Reply:
-    users = list(fake._users)  # everyone the fake knows (add_users / register_reply_token)
+    # Everyone the fake knows (add_users / register_reply_token).
+    return _deliver_to_each(fake, c, "broadcast", list(fake._users))
+
+
+def _deliver_to_each(fake: FakeLineApi, c: Call, via: str, users: list[str]) -> Reply:
     refused = _charge(fake, len(users))
     if refused:
         return refused
     for user in users:
-        fake._deliver("broadcast", user, c.body["messages"], c.rec.seq)
+        fake._deliver(via, user, c.body["messages"], c.rec.seq)
     return 200, {}, {}
 
 

@@ -157,22 +157,17 @@ def _outcome_typed(conv: Conversation, text: str) -> Next:
     return _close(conv, outcome)
 
 
-REFER = Flow(
-    name="case_refer",
-    title="การส่งต่อหน่วยงาน",
-    start=_begin("agency"),
-    guard=_still_actionable,
-    steps={"agency": Step(ask=_ask_agency, on_tap=_agency_tapped, on_text=_agency_typed,
-                          reprompt="เลือกข้อจากปุ่ม หรือพิมพ์ชื่อหน่วยงานค่ะ")},
-)
+def _one_question(name: str, title: str, step: str, step_def: Step) -> Flow:
+    """Both case flows are one question long, about a case still open to this coordinator."""
+    return Flow(name=name, title=title, start=_begin(step), guard=_still_actionable,
+                steps={step: step_def})
 
-CLOSE = Flow(
-    name="case_close",
-    title="การปิดเรื่อง",
-    start=_begin("outcome"),
-    guard=_still_actionable,
-    steps={"outcome": Step(ask=_ask_outcome, on_tap=_outcome_tapped, on_text=_outcome_typed,
-                           reprompt="กดเลือกผลจากปุ่ม หรือพิมพ์สั้น ๆ ค่ะ")},
-)
+
+REFER = _one_question("case_refer", "การส่งต่อหน่วยงาน", "agency", Step(
+    ask=_ask_agency, on_tap=_agency_tapped, on_text=_agency_typed,
+    reprompt="เลือกข้อจากปุ่ม หรือพิมพ์ชื่อหน่วยงานค่ะ"))
+CLOSE = _one_question("case_close", "การปิดเรื่อง", "outcome", Step(
+    ask=_ask_outcome, on_tap=_outcome_tapped, on_text=_outcome_typed,
+    reprompt="กดเลือกผลจากปุ่ม หรือพิมพ์สั้น ๆ ค่ะ"))
 
 FLOWS = (REFER, CLOSE)
