@@ -122,37 +122,31 @@ def _dimension_tapped(conv: Conversation, value: str, payload: dict) -> Answer:
 
 
 def _ask_doing(conv: Conversation):
-    return [
-        TextReply(
-            f"{PLAN_DIMENSIONS[conv.data['dim']]}: ครัวเรือนจะทำอะไรเองคะ\n"
-            "พิมพ์สั้น ๆ เช่น ปลูกผักสวนครัว 10 ชนิด ทำบัญชีครัวเรือน ลดหวย บุหรี่"
-        )
-    ]
+    return [TextReply(f"{PLAN_DIMENSIONS[conv.data['dim']]}: ครัวเรือนจะทำอะไรเองคะ\n"
+                      "พิมพ์สั้น ๆ เช่น ปลูกผักสวนครัว 10 ชนิด ทำบัญชีครัวเรือน ลดหวย บุหรี่")]
 
 
 def _doing_typed(conv: Conversation, text: str) -> Next:
-    refused = _too_long(text, plans.ACTION_MAX)
-    if refused:
-        return refused
-    conv.data["doing"] = text
-    return "support"
+    return _kept(conv, "doing", text, then="support")
 
 
 def _ask_support(conv: Conversation):
-    return [
-        TextReply(
-            "พี่เลี้ยงหรือหน่วยงานจะสนับสนุนอะไรคะ\nเช่น หาเมล็ดพันธุ์และกล้าผัก สอนทำปุ๋ยหมัก หรือกด ข้าม",
-            buttons=(conv.tap(SKIP, "skip"),),
-        )
-    ]
+    return [TextReply("พี่เลี้ยงหรือหน่วยงานจะสนับสนุนอะไรคะ\n"
+                      "เช่น หาเมล็ดพันธุ์และกล้าผัก สอนทำปุ๋ยหมัก หรือกด ข้าม",
+                      buttons=(conv.tap(SKIP, "skip"),))]
 
 
 def _support_given(conv: Conversation, text: str | None) -> Next:
+    return _kept(conv, "support", text, then="start")
+
+
+def _kept(conv: Conversation, key: str, text: str | None, *, then: str) -> Next:
+    """Keep a typed answer (None: skipped) if it is short enough, and go on to ``then``."""
     refused = _too_long(text or "", plans.ACTION_MAX)
     if refused:
         return refused
-    conv.data["support"] = text
-    return "start"
+    conv.data[key] = text
+    return then
 
 
 def _month_buttons(conv: Conversation, first: date):
