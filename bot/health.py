@@ -32,7 +32,7 @@ def healthz():
 
 def _probe(engine) -> None:
     """Read and write on a raw pooled connection, then roll back. Not through
-    Connection.execute: on SQLite that fires bot/db.py's begin hook (BEGIN IMMEDIATE), and a
+    Connection.execute: on SQLite that fires delivery/db.py's begin hook (BEGIN IMMEDIATE), and a
     probe must not queue behind, or hold up, real work."""
     raw = engine.raw_connection()
     try:
@@ -52,7 +52,7 @@ def _probe(engine) -> None:
 
 
 def _probe_sqlite(raw) -> None:
-    """The driver is in autocommit mode here (bot/db.py), so the transaction is ours to open
+    """The driver is in autocommit mode here (delivery/db.py), so the transaction is ours to open
     and close. Another writer holding the lock proves the file takes writes: healthy, and
     found out at once (no busy wait)."""
     cursor = raw.cursor()

@@ -1,4 +1,4 @@
-"""Queueing messages in the outbox (the sender in bot/outbox_sender.py delivers them)."""
+"""Queueing messages in the outbox (the sender in delivery/outbox_sender.py delivers them)."""
 from __future__ import annotations
 
 import uuid

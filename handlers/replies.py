@@ -1,4 +1,4 @@
-"""What the bot says back, as the domain sees it. bot/render.py turns these into LINE messages."""
+"""What the bot says back, as the domain sees it; delivery/render.py makes LINE messages of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

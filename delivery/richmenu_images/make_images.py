@@ -5,7 +5,7 @@ a label, on a machine with Thai fonts and Pillow (neither is a runtime dependenc
 
     apt-get install -y fonts-thai-tlwg fonts-noto-color-emoji
     pip install pillow
-    python bot/richmenu_images/make_images.py
+    python delivery/richmenu_images/make_images.py
 
 then look at the images, and run `mentorbot richmenu deploy`.
 """

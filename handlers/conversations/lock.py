@@ -14,7 +14,7 @@ def lock_conversation(session: Session, line_user_id: str, now: datetime) -> Con
     """The user's state row, locked until the transaction ends.
 
     PostgreSQL: SELECT ... FOR UPDATE on the user's row, so a second event of the same user
-    waits while other users go on. SQLite: every transaction is BEGIN IMMEDIATE (bot/db.py),
+    waits while other users go on. SQLite: every transaction is BEGIN IMMEDIATE (delivery/db.py),
     which already serialises writers.
     """
     session.execute(
