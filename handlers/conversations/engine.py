@@ -9,9 +9,6 @@ so a tap on an old message never changes the current conversation.
 """
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -25,6 +22,7 @@ from ..context import Context
 from ..incoming import Incoming, Kind
 from ..limits import MAX_QUICK_REPLIES
 from ..replies import Button, Outcome, Reply, TextReply
+from .flow_check import named_steps
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 
@@ -157,33 +155,6 @@ def _touch_data(conv: Conversation) -> None:
     flag_modified(conv.state, "data")
 
 
-def _named_steps(flow: Flow) -> set[str]:
-    """The step names a flow's handlers return as literals (``return "summary"``, also either
-    branch of ``"a" if c else "b"``), read from their source, so that a typo or a renamed step
-    fails when the flow is loaded, not when a person reaches it."""
-    handlers: list[Callable] = [flow.start]
-    for step in flow.steps.values():
-        handlers += [h for h in (step.on_tap, step.on_text, step.on_date, step.on_image) if h]
-    named: set[str] = set()
-    for handler in handlers:
-        try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
-        except (OSError, TypeError, SyntaxError):   # a lambda inside an expression, a builtin
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Return) and node.value is not None:
-                named |= _literals(node.value)
-    return named
-
-
-def _literals(node: ast.expr) -> set[str]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return {node.value}
-    if isinstance(node, ast.IfExp):
-        return _literals(node.body) | _literals(node.orelse)
-    return set()
-
-
 class Engine:
     """Moves one person's conversation along, one event at a time."""
 
@@ -191,7 +162,7 @@ class Engine:
         for name, flow in flows.items():
             if flow.name != name or not flow.steps:
                 raise ValueError(f"flow {name!r}: registered under another name, or no steps")
-            missing = sorted(_named_steps(flow) - set(flow.steps))
+            missing = sorted(named_steps(flow) - set(flow.steps))
             if missing:
                 raise ValueError(f"flow {name!r}: its handlers go to steps it lacks: {missing}")
         self.flows = flows
