@@ -116,9 +116,10 @@ def clock():
     return Clock(datetime(2026, 5, 7, 3, 0, tzinfo=UTC))   # 10:00 in Bangkok
 
 
-@pytest.fixture
-def app(db_url, fake_line, clock, tmp_path):
-    app = create_app({
+def build_app(db_url: str, fake_line, clock, **extra):
+    """The bot as the tests run it: this database, the fake LINE API, inline processing, the
+    injected clock (``extra`` overrides any setting). Close it with ``services(app).close()``."""
+    return create_app({
         "TESTING": True,
         "DATABASE_URL": db_url,
         "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
@@ -128,27 +129,25 @@ def app(db_url, fake_line, clock, tmp_path):
         "LINE_HTTP_TIMEOUT": 2.0,
         "EVENT_PROCESSING": "inline",
         "CLOCK": clock,
+        **extra,
     })
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    svc = services(app)
-    if svc.processor is not None:
-        svc.processor.shutdown()
-    svc.line.close()
-    svc.db.dispose()
 
 
 @pytest.fixture
-def second_worker(app):
+def app(db_url, fake_line, clock, tmp_path):
+    app = build_app(db_url, fake_line, clock)
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    services(app).close()
+
+
+@pytest.fixture
+def second_worker(app, fake_line):
     """Another app instance on the same database and fake LINE: a second gunicorn worker (or a
     second clock process) for the races the tests stage."""
-    keys = ("DATABASE_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
-            "LINE_DATA_API_BASE_URL", "EVENT_PROCESSING", "CLOCK")
-    worker = create_app({**{k: app.config[k] for k in keys}, "TESTING": True})
+    worker = build_app(app.config["DATABASE_URL"], fake_line, app.config["CLOCK"])
     yield worker
-    services(worker).processor.shutdown()
-    services(worker).line.close()
-    services(worker).db.dispose()
+    services(worker).close()
 
 
 @pytest.fixture

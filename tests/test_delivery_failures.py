@@ -12,13 +12,12 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import create_app
 from bot.services import services
 from delivery.line_gateway import SendError
 from models import EventStatus, OutboxMessage, Visit, WebhookEvent
 from scheduler.jobs import drain_outbox
 
-from .conftest import ACCESS_TOKEN, CHANNEL_SECRET, POSTGRES_URL
+from .conftest import CHANNEL_SECRET, POSTGRES_URL, build_app
 from .line_events import payload, sign, text_event
 from .players import actions_in, all_text
 
@@ -91,7 +90,7 @@ def test_a_held_sqlite_write_lock_gets_503_within_the_busy_timeout(db_url, fake_
                                                                    tmp_path):
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite's database-wide write lock")
-    app = make_app(db_url, fake_line, clock, SQLITE_BUSY_TIMEOUT=0.3)
+    app = build_app(db_url, fake_line, clock, SQLITE_BUSY_TIMEOUT=0.3)
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -105,25 +104,25 @@ def test_a_held_sqlite_write_lock_gets_503_within_the_busy_timeout(db_url, fake_
     assert response.status_code == 503
     assert waited < 2.0             # LINE waits 2 s for an answer
     assert post(app, event).status_code == 200      # LINE's redelivery goes through
-    close(app)
+    services(app).close()
 
 
 def test_healthz_says_503_when_sqlite_is_read_only(db_url, fake_line, clock):
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite file opened read-only")
     path = db_url.removeprefix("sqlite:///")
-    app = make_app(f"sqlite:///file:{path}?mode=ro&uri=true", fake_line, clock)
+    app = build_app(f"sqlite:///file:{path}?mode=ro&uri=true", fake_line, clock)
     assert app.test_client().get("/healthz").status_code == 503
-    close(app)
-    writable = make_app(db_url, fake_line, clock)
+    services(app).close()
+    writable = build_app(db_url, fake_line, clock)
     assert writable.test_client().get("/healthz").status_code == 200
-    close(writable)
+    services(writable).close()
 
 
 def test_healthz_says_503_when_postgresql_is_read_only(db_url, fake_line, clock):
     if not db_url.startswith("postgresql"):
         pytest.skip("PostgreSQL read-only database")
-    app = make_app(db_url, fake_line, clock)
+    app = build_app(db_url, fake_line, clock)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     name = make_url(db_url).database
@@ -135,29 +134,13 @@ def test_healthz_says_503_when_postgresql_is_read_only(db_url, fake_line, clock)
     try:
         assert client.get("/healthz").status_code == 503
     finally:
-        close(app)
-
-
-def make_app(url, fake_line, clock, **extra):
-    return create_app({"TESTING": True, "DATABASE_URL": url,
-                       "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-                       "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-                       "LINE_API_BASE_URL": fake_line.base_url,
-                       "LINE_DATA_API_BASE_URL": fake_line.base_url,
-                       "EVENT_PROCESSING": "inline", "CLOCK": clock, **extra})
+        services(app).close()
 
 
 def post(app, event):
     body = payload(event)
     return app.test_client().post("/callback", data=body, content_type="application/json",
                                   headers={"X-Line-Signature": sign(CHANNEL_SECRET, body)})
-
-
-def close(app) -> None:
-    svc = services(app)
-    svc.processor.shutdown()
-    svc.line.close()
-    svc.db.dispose()
 
 
 def test_event_threads_are_not_held_by_a_slow_reply(db, app, fake_line, clock):

@@ -13,8 +13,8 @@ from delivery.render import Renderer
 from handlers.context import Context
 from handlers.conversations.engine import Conversation, Engine, Flow, Step, with_cancel
 from handlers.conversations.router import ENGINE
-from handlers.limits import MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES
-from handlers.replies import Outcome
+from handlers.limits import MAX_BUBBLES, MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES
+from handlers.replies import Button, Card, Cards, Outcome, TextReply
 from models import (
     Assignment,
     Case,
@@ -102,3 +102,15 @@ def test_a_flow_whose_handler_goes_to_a_missing_step_fails_when_loaded():
     with pytest.raises(ValueError, match="renamed_step"):
         Engine({"broken": broken})
     assert Engine({"visit": ENGINE.flows["visit"]}).flows   # the real flows load
+
+
+def test_content_beyond_lines_limits_raises_instead_of_being_dropped():
+    renderer = Renderer(PostbackCodec("secret"))
+    card = Card(title="บ้าน")
+    with pytest.raises(ValueError, match="12"):
+        renderer.messages([Cards(alt_text="บ้าน", cards=(card,) * (MAX_BUBBLES + 1))])
+    full = TextReply("เลือกค่ะ", buttons=tuple(Button(f"ข้อ {n}", text=f"ข้อ {n}")
+                                           for n in range(MAX_QUICK_REPLIES)))
+    with pytest.raises(ValueError, match="ยกเลิก"):
+        with_cancel([full])
+    assert len(renderer.messages([Cards(alt_text="บ้าน", cards=(card,) * MAX_BUBBLES)])) == 1

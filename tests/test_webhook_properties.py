@@ -21,11 +21,20 @@ from sqlalchemy import select
 
 from bot.services import services
 from handlers.conversations.flows import FLOWS
-from models import Case, ConversationState, EventStatus, Role, Visit, WebhookEvent
+from models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    ConversationState,
+    EventStatus,
+    Role,
+    Visit,
+    WebhookEvent,
+)
 from scheduler.jobs import drain_outbox
 
 from . import factories
-from .line_events import base_event, payload, sign
+from .line_events import base_event, payload, postback_event, sign
 from .players import Player, actions_in
 
 START = datetime(2026, 5, 7, 3, 0, tzinfo=UTC)   # 10:00 in Bangkok
@@ -86,10 +95,12 @@ def assert_consistent(db, caplog) -> None:
                 assert state.flow in FLOWS and state.step in FLOWS[state.flow].steps
         statuses = set(s.scalars(select(WebhookEvent.status)))
         assert statuses <= {EventStatus.DONE}, statuses
+        # Every visit is by a mentor the household was assigned to, every case has its trail.
+        assigned = set(s.execute(select(Assignment.household_id, Assignment.mentor_id)).all())
         for visit in s.scalars(select(Visit)):
-            assert visit.household_id is not None and visit.mentor_id is not None
-        for case in s.scalars(select(Case)):
-            assert case.household_id is not None
+            assert (visit.household_id, visit.mentor_id) in assigned, visit.id
+        with_trail = set(s.scalars(select(CaseEvent.case_id)))
+        assert set(s.scalars(select(Case.id))) <= with_trail
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert failures == [], [r.getMessage() for r in failures]
 
@@ -246,7 +257,6 @@ def test_random_conversations_keep_every_invariant(app, client, db, line, fake_l
 
 def tap(player: Player, action: dict, data) -> None:
     """Tap exactly this action (labels repeat across cards, so not by label)."""
-    from .line_events import postback_event
     if action["type"] == "message":
         player.say(action["text"])
     elif action["type"] == "postback":

@@ -183,11 +183,7 @@ class DemoServer:
             self.server.server_close()
             self.server = None
         if self.app is not None:
-            svc = services(self.app)
-            if svc.processor is not None and hasattr(svc.processor, "shutdown"):
-                svc.processor.shutdown()
-            svc.line.close()
-            svc.db.dispose()
+            services(self.app).close()
             self.app = None
 
 
