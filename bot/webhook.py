@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 
 from delivery import inbox
+from delivery.events import Triage, triage
 from delivery.webhook_body import UnreadableBody, read_body
 
 from .services import services
@@ -73,8 +74,11 @@ def callback():
                   type(exc.orig).__name__ if exc.orig else type(exc).__name__)
         return jsonify(message="busy, try again"), 503
     if read.skipped or len(new_ids) < len(read.events):
+        # Counts only (never content): unreadable = entries that are no event at all, plus
+        # events meant for the bot whose id or timestamp cannot be read.
+        unreadable = read.skipped + sum(triage(e) is Triage.UNREADABLE for e in read.events)
         log.info("webhook: %d event(s) read, %d new, %d unreadable skipped",
-                 len(read.events), len(new_ids), read.skipped)
+                 len(read.events), len(new_ids), unreadable)
     svc.processor.submit(new_ids)
     return jsonify({})
 

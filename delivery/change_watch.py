@@ -2,7 +2,7 @@
 
 Watched on the session itself, so no handler has to remember to say so: any row added,
 changed or deleted, other than the bookkeeping every event writes, marks the answer as one
-that reports a change (bot/reply_sender.py pushes such an answer when its reply fails).
+that reports a change (delivery/reply_sender.py pushes such an answer when its reply fails).
 """
 from __future__ import annotations
 

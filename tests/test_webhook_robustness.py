@@ -185,3 +185,17 @@ def test_a_lone_surrogate_and_nul_in_any_field_never_reach_the_database(client, 
     body = payload(event).replace("กขค".encode(), b"\\u0e01\\u0000\\ud800\\u0e04")
     assert post_raw(client, body).status_code == 200
     assert HOW_TO_REGISTER in all_text(fake_line.sent_messages(STRANGER))
+
+
+def test_skipped_events_are_counted_in_the_log_without_their_content(client, db, clock,
+                                                                    caplog, fake_line):
+    bad_id = good_text(clock, user="U" + "b" * 32, text="ข้อความส่วนตัว")
+    bad_id["webhookEventId"] = {"id": 1}
+    good = good_text(clock)
+    fake_line.register_reply_token(good["replyToken"], STRANGER)
+    body = ('{"destination":"U0","events":[7,' + json.dumps(bad_id) + ","
+            + json.dumps(good) + "]}").encode()
+    with caplog.at_level("INFO", logger="bot.webhook"):
+        assert post_raw(client, body).status_code == 200
+    assert "2 event(s) read, 1 new, 2 unreadable skipped" in caplog.text
+    assert "ข้อความส่วนตัว" not in caplog.text
