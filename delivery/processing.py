@@ -28,7 +28,7 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่"
+SORRY = "ขออภัยค่ะ ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่ค่ะ"
 MAX_ATTEMPTS = 3
 STALE_PENDING = timedelta(minutes=2)
 # A claim younger than this belongs to a live worker: longer than any transaction can take.

@@ -54,9 +54,9 @@ class Layout:
 # The images in richmenu_images/ are drawn from these same rectangles (make_images.py).
 LAYOUTS: dict[Role, Layout] = {
     Role.MENTOR: Layout(2500, 1686, (
-        Area("visit", 0, 0, 1250, 843), Area("households", 1250, 0, 1250, 843),
-        Area("plan", 0, 843, 833, 843), Area("my_cases", 833, 843, 833, 843),
-        Area(None, 1666, 843, 834, 843))),
+        Area("visit", 0, 0, 833, 843), Area("households", 833, 0, 833, 843),
+        Area("plan", 1666, 0, 834, 843), Area("my_cases", 0, 843, 833, 843),
+        Area("assist", 833, 843, 833, 843), Area(None, 1666, 843, 834, 843))),
     Role.COORDINATOR: Layout(2500, 843, (
         Area("case_queue", 0, 0, 833, 843), Area("district_summary", 833, 0, 833, 843),
         Area(None, 1666, 0, 834, 843))),

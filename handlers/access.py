@@ -1,15 +1,26 @@
 """Who may see or change what: every record look-up made on a person's behalf goes through here.
 
-A mentor reaches only the households currently assigned to them; a coordinator reaches only the
-households and cases of their own district. A miss returns None, and the caller answers as if
-the record did not exist, so nothing is learnt by probing ids.
+A mentor reaches only the households currently assigned to them that are still in the programme
+(a household that has left it is out of the mentor's lists and buttons, though its record, its
+assignment and its cases stay); a coordinator reaches only the households (those that left
+included: the district's record) and cases of their own district. A miss returns None, and the
+caller answers as if the record did not exist, so nothing is learnt by probing ids.
 """
 from __future__ import annotations
 
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from models import Assignment, Case, Household, Person, PlanItem, Role
+from models import (
+    Assignment,
+    Case,
+    Household,
+    HouseholdExit,
+    HouseholdStatus,
+    Person,
+    PlanItem,
+    Role,
+)
 
 
 def mentor_households(session: Session, mentor: Person) -> list[Household]:
@@ -17,7 +28,8 @@ def mentor_households(session: Session, mentor: Person) -> list[Household]:
         return []
     return list(session.scalars(
         select(Household).join(Assignment, Assignment.household_id == Household.id)
-        .where(Assignment.mentor_id == mentor.id, Assignment.ended_at.is_(None))
+        .where(Assignment.mentor_id == mentor.id, Assignment.ended_at.is_(None),
+               Household.status == HouseholdStatus.ACTIVE)
         .order_by(Household.next_visit_due.is_(None), Household.next_visit_due, Household.id)))
 
 
@@ -28,7 +40,7 @@ def household_for(session: Session, person: Person, household_id) -> Household |
         return session.scalar(
             select(Household).join(Assignment, Assignment.household_id == Household.id)
             .where(Household.id == household_id, Assignment.mentor_id == person.id,
-                   Assignment.ended_at.is_(None)))
+                   Assignment.ended_at.is_(None), Household.status == HouseholdStatus.ACTIVE))
     household = session.get(Household, household_id)
     if household is not None and _same_district(person, household):
         return household
@@ -44,9 +56,25 @@ def plan_item_for(session: Session, person: Person, item_id) -> PlanItem | None:
     if not isinstance(item_id, int):
         return None
     item = session.get(PlanItem, item_id)
-    if item is None or household_for(session, person, item.household_id) is None:
+    if item is None or item.removed_at is not None \
+            or household_for(session, person, item.household_id) is None:
         return None
     return item
+
+
+def household_exit_for(session: Session, person: Person, exit_id, *,
+                       lock: bool = False) -> HouseholdExit | None:
+    """A request to take a household out of the programme: decided by a coordinator of the
+    household's district only. ``lock`` holds the row (read as committed now) until commit."""
+    if person.role is not Role.COORDINATOR or not isinstance(exit_id, int):
+        return None
+    stmt = select(HouseholdExit).where(HouseholdExit.id == exit_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    request = session.scalar(stmt)
+    if request is None or household_for(session, person, request.household_id) is None:
+        return None
+    return request
 
 
 def current_mentor(session: Session, household_id: int) -> Person | None:

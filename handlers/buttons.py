@@ -11,6 +11,8 @@ from .replies import Button
 # The actions, as the table in handlers/conversations/commands.py knows them.
 CMD, VISIT, PLAN, GOAL, ADD_ITEM, ITEM, CASE, HOUSEHOLDS, RESUME, DISCARD = (
     "cmd", "visit", "plan", "goal", "additem", "item", "case", "households", "resume", "discard")
+# The household's way out: dimensions passed, leaving the programme, editing a plan item.
+DIMS, LEAVE, EXIT_DECISION, EDIT_ITEM = "dims", "leave", "exit", "edititem"
 
 
 def command_payload(key: str) -> dict:
@@ -63,3 +65,28 @@ def resume_button() -> Button:
 
 def discard_button() -> Button:
     return Button("ทิ้งรายการนี้", payload={"a": DISCARD}, text="ทิ้งรายการนี้")
+
+
+def dimensions_button(household_id: int) -> Button:
+    """Opens the list of the household's failing dimensions, to mark passed or reopen."""
+    return Button("มิติที่ผ่าน", payload={"a": DIMS, "h": household_id}, text="มิติที่ผ่าน")
+
+
+def leave_button(household_id: int) -> Button:
+    """The mentor asks for the household to leave the programme."""
+    return Button("ออกจากโครงการ", payload={"a": LEAVE, "h": household_id},
+                  text="แจ้งครัวเรือนออกจากโครงการ", style="link")
+
+
+def exit_decision_button(exit_id: int, confirm: bool) -> Button:
+    """A coordinator's one tap on a request to leave the programme."""
+    label = "ยืนยัน" if confirm else "ไม่ยืนยัน"
+    return Button(label, payload={"a": EXIT_DECISION, "x": exit_id, "ok": confirm},
+                  text=f"{label}ครัวเรือนออกจากโครงการ",
+                  style="primary" if confirm else "secondary")
+
+
+def edit_item_button(item_id: int) -> Button:
+    """One button per plan item that opens a small flow: edit a text or the months, or remove."""
+    return Button("แก้ไข/ลบ", payload={"a": EDIT_ITEM, "i": item_id}, text="แก้ไข/ลบกิจกรรม",
+                  style="link")

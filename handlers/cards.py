@@ -19,7 +19,7 @@ from .replies import Button, Card, Cards, Field, Push
 from .thai_dates import format_thai_date, to_local_date
 
 STATUS_WORDS = {
-    CaseStatus.OPEN: "รอรับเรื่อง",
+    CaseStatus.OPEN: "ยังไม่มีผู้รับเรื่อง",
     CaseStatus.ACKNOWLEDGED: "รับเรื่องแล้ว",
     CaseStatus.REFERRED: "ส่งต่อหน่วยงานแล้ว",
     CaseStatus.CLOSED: "ปิดเรื่องแล้ว",

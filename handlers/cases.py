@@ -5,13 +5,12 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Case, CaseEvent, CaseStatus, Household, Person, Role
+from models import Case, CaseClosure, CaseEvent, CaseStatus, Household, Person, Role
 from models.dimensions import dimension_label
 
 from . import access
 from .buttons import command_button
 from .context import Context
-from .names import given_name
 from .replies import Push, TextReply
 
 CLOSED_ALREADY = "เรื่องนี้ปิดแล้วค่ะ"
@@ -27,9 +26,10 @@ RAISER_WORDS, NOT_RAISER_WORDS = "ที่ท่านส่ง", "ของค
 
 def raise_case(session: Session, *, household: Household, mentor: Person, dimension: str,
                note: str | None, agency: str | None, problem_id: int | None,
-               ctx: Context) -> Case:
+               ctx: Context, indicator_no: int | None = None) -> Case:
     case = Case(household_id=household.id, mentor_id=mentor.id, visit_problem_id=problem_id,
-                dimension=dimension, note=note, suggested_agency=agency, status=CaseStatus.OPEN,
+                dimension=dimension, indicator_no=indicator_no, note=note,
+                suggested_agency=agency, status=CaseStatus.OPEN,
                 province=household.province, district=household.district,
                 created_at=ctx.now, updated_at=ctx.now)
     session.add(case)
@@ -54,12 +54,13 @@ def locked(session: Session, person: Person, case_id) -> Case | None:
 
 
 def holder(case: Case) -> str | None:
-    """'คุณมาลี ศรีเลย': the coordinator who took the case, if any."""
+    """'นางสาวมาลี ศรีเลย' (the name as stored, with its title): the coordinator who took the
+    case, if any."""
     if case.acknowledged_by_id is None:
         return None
     if case.acknowledged_by is None:   # set together with the id (_take)
         raise LookupError(f"case {case.id}: taken by person {case.acknowledged_by_id}, not found")
-    return f"คุณ{given_name(case.acknowledged_by.name)}"
+    return case.acknowledged_by.name
 
 
 def blocker(case: Case, coordinator: Person) -> str | None:
@@ -95,15 +96,39 @@ def refer(session: Session, case: Case, coordinator: Person, agency: str,
 
 
 def close(
-    session: Session, case: Case, coordinator: Person, outcome: str, ctx: Context
+    session: Session, case: Case, coordinator: Person, outcome: str, ctx: Context,
+    closure: CaseClosure = CaseClosure.OTHER, help_given: str | None = None,
 ) -> Push | None:
-    """ปิดเรื่อง with its outcome; takes an open case first."""
+    """ปิดเรื่อง with its outcome (``closure``: helped, or why not); takes an open case first.
+    ``help_given`` is the assistance recorded with it, as the mentor is told it."""
     _take(session, case, coordinator, ctx)
     case.status, case.outcome, case.closed_at = CaseStatus.CLOSED, outcome, ctx.now
+    case.closure = closure
     _record(session, case, coordinator, CaseStatus.CLOSED, outcome, ctx)
-    return _notice(
-        session, case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close", ("ผล", outcome)
-    )
+    extra = ("ความช่วยเหลือ", help_given) if help_given else ("ผล", outcome)
+    return _notice(session, case, coordinator, CaseStatus.CLOSED, f"case:{case.id}:close", extra)
+
+
+HELP_REPORTED = "ครัวเรือนได้รับความช่วยเหลือแล้ว (พี่เลี้ยงแจ้งเมื่อเยี่ยมบ้าน)"
+
+
+def help_reported(session: Session, case: Case, mentor: Person, ctx: Context) -> list[Push]:
+    """The mentor reports, at a visit, that the case's help has arrived: the case is closed
+    as helped (the assistance is recorded beside it) and the coordinators are told."""
+    case.status, case.closure, case.closed_at = CaseStatus.CLOSED, CaseClosure.HELPED, ctx.now
+    case.outcome = HELP_REPORTED
+    _record(session, case, mentor, CaseStatus.CLOSED, HELP_REPORTED, ctx)
+    to: tuple[str, ...]
+    if case.acknowledged_by is not None and case.acknowledged_by.line_user_id:
+        to = (case.acknowledged_by.line_user_id,)
+    else:
+        to = tuple(c.line_user_id for c in access.district_coordinators(
+            session, case.province, case.district) if c.line_user_id)
+    if not to:
+        return []
+    text = (f"พี่เลี้ยงแจ้งว่าครัวเรือน {case.household.head_name} ได้รับความช่วยเหลือ"
+            f"เรื่อง #{case.id} ด้าน{_dim(case)} แล้ว ระบบจึงปิดเรื่องให้ค่ะ")
+    return [Push(to=to, replies=(TextReply(text),), dedupe_key=f"case:{case.id}:helped")]
 
 
 def _take(session: Session, case: Case, coordinator: Person, ctx: Context) -> None:
@@ -145,7 +170,7 @@ def _notice(
         f"เรื่อง #{case.id}",
         f"ครัวเรือน: {case.household.head_name}",
         f"ด้าน: {_dim(case)}",
-        f"{actor_word}: คุณ{given_name(coordinator.name)}",
+        f"{actor_word}: {coordinator.name}",
     ]
     if extra:
         lines.append(f"{extra[0]}: {extra[1]}")

@@ -25,7 +25,7 @@ from .thai_text import clean
 
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงานอำเภอ"}
+ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงาน ศจพ.อ."}
 # A clash needs a fresh draw; several in a row would mean the code space is nearly full.
 MAX_TRIES = 5
 

@@ -9,24 +9,27 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
     GoalLevel,
+    GoalLevelChange,
     Household,
     HouseholdPlan,
     ItemStatus,
     Person,
     PlanItem,
+    PlanItemRevision,
     PlanItemStatusChange,
 )
 from models.dimensions import DIMENSIONS
 from models.upsert import insert_ignoring_conflicts
 
 from .context import Context
-from .thai_dates import BUDDHIST_ERA_OFFSET, THAI_MONTHS_SHORT, parse_typed_date
+from .thai_dates import month_number, parse_typed_date, typed_year
 from .thai_text import clean
 
 log = logging.getLogger(__name__)
@@ -49,10 +52,24 @@ def plan_of(session: Session, household_id: int) -> HouseholdPlan | None:
     return session.get(HouseholdPlan, household_id)
 
 
+TEMPLATE_ORDER = {code: position for position, code in enumerate(DIMENSIONS)}
+
+
 def items_of(session: Session, household_id: int) -> list[PlanItem]:
-    """Every item of the household's plan, in one query (oldest first)."""
-    return list(session.scalars(select(PlanItem).where(PlanItem.household_id == household_id)
-                                .order_by(PlanItem.id)))
+    """The items of the household's plan (removed ones left out), in one query, in the
+    provincial template's row order: by dimension (models.dimensions.DIMENSIONS), oldest first
+    within each. An item's place in this list is its number on the card."""
+    found = session.scalars(select(PlanItem).where(PlanItem.household_id == household_id,
+                                                   PlanItem.removed_at.is_(None)))
+    return sorted(found, key=lambda item: (TEMPLATE_ORDER.get(item.dimension, len(DIMENSIONS)),
+                                           item.id))
+
+
+def level_history(session: Session, household_id: int) -> list[GoalLevelChange]:
+    """Every move of the household's goal level, oldest first."""
+    return list(session.scalars(select(GoalLevelChange)
+                                .where(GoalLevelChange.household_id == household_id)
+                                .order_by(GoalLevelChange.changed_at, GoalLevelChange.id)))
 
 
 # -- changing ------------------------------------------------------------------------------
@@ -69,15 +86,20 @@ def set_goal(session: Session, household: Household, person: Person, goal: str,
                           .with_for_update().execution_options(populate_existing=True))
     if plan is None:   # the insert above made sure of it
         raise LookupError(f"household {household.id}: no plan row after the upsert")
+    if plan.level is not level:   # the level moved (or was set for the first time)
+        session.add(GoalLevelChange(household_id=household.id, from_level=plan.level,
+                                    to_level=level, changed_by_id=person.id,
+                                    changed_at=ctx.now))
+        log.info("plan level: household=%s %s -> %s", household.id,
+                 plan.level.value if plan.level else None, level.value)
     plan.goal, plan.level = goal, level
     plan.updated_by_id, plan.updated_at = person.id, ctx.now
     log.info("plan goal set: household=%s level=%s", household.id, level.value)
     return plan
 
 
-def add_item(session: Session, household: Household, person: Person, draft: ItemDraft,
-             ctx: Context) -> PlanItem:
-    """A new action-plan row, not started yet; its first history row is 'from nothing'."""
+def _checked(draft: ItemDraft) -> ItemDraft:
+    """The draft as stored (months as their first days, texts trimmed), or ValueError."""
     if draft.dimension not in DIMENSIONS:
         raise ValueError("unknown dimension")
     start, end = first_of_month(draft.start_month), first_of_month(draft.end_month)
@@ -85,10 +107,20 @@ def add_item(session: Session, household: Household, person: Person, draft: Item
         raise ValueError("the end month is before the start month")
     if not draft.household_action.strip():
         raise ValueError("the household's action is empty")
+    return ItemDraft(dimension=draft.dimension, household_action=draft.household_action.strip(),
+                     support_action=(draft.support_action or "").strip() or None,
+                     start_month=start, end_month=end)
+
+
+def add_item(session: Session, household: Household, person: Person, draft: ItemDraft,
+             ctx: Context) -> PlanItem:
+    """A new action-plan row, not started yet; its first history row is 'from nothing'."""
+    draft = _checked(draft)
     item = PlanItem(household_id=household.id, dimension=draft.dimension,
-                    household_action=draft.household_action.strip(),
-                    support_action=(draft.support_action or "").strip() or None,
-                    start_month=start, end_month=end, status=ItemStatus.NOT_STARTED,
+                    household_action=draft.household_action,
+                    support_action=draft.support_action,
+                    start_month=draft.start_month, end_month=draft.end_month,
+                    status=ItemStatus.NOT_STARTED,
                     created_by_id=person.id, created_at=ctx.now, updated_at=ctx.now)
     session.add(item)
     session.flush()
@@ -113,13 +145,60 @@ def change_status(session: Session, item: PlanItem, person: Person, status: Item
     return True
 
 
+class Revision(str, Enum):
+    EDIT = "edit"
+    REMOVE = "remove"
+
+
+def draft_of(item: PlanItem) -> ItemDraft:
+    """The item's texts, dimension and months as they are now."""
+    return ItemDraft(dimension=item.dimension, household_action=item.household_action,
+                     support_action=item.support_action, start_month=item.start_month,
+                     end_month=item.end_month)
+
+
+def _keep_revision(session: Session, item: PlanItem, person: Person, change: Revision,
+                   ctx: Context) -> None:
+    """The item as it was, before this edit or its removal."""
+    session.add(PlanItemRevision(item_id=item.id, change=change.value, dimension=item.dimension,
+                                 household_action=item.household_action,
+                                 support_action=item.support_action,
+                                 start_month=item.start_month, end_month=item.end_month,
+                                 changed_by_id=person.id, changed_at=ctx.now))
+
+
+def edit_item(session: Session, item: PlanItem, person: Person, draft: ItemDraft,
+              ctx: Context) -> bool:
+    """Replace the item's texts, dimension and months, keeping the old ones as a revision.
+    False (nothing recorded) when nothing changes, or the item was removed meanwhile."""
+    draft = _checked(draft)
+    session.refresh(item, with_for_update=True)   # as it is now, held until commit
+    if item.removed_at is not None or draft_of(item) == draft:
+        return False
+    _keep_revision(session, item, person, Revision.EDIT, ctx)
+    item.dimension, item.household_action = draft.dimension, draft.household_action
+    item.support_action = draft.support_action
+    item.start_month, item.end_month = draft.start_month, draft.end_month
+    item.updated_at = ctx.now
+    log.info("plan item edited: item=%s", item.id)
+    return True
+
+
+def remove_item(session: Session, item: PlanItem, person: Person, ctx: Context) -> bool:
+    """Take the item out of the plan: it stays in the database (with its history and a last
+    revision) but leaves the card and the counts. False when it was removed already."""
+    session.refresh(item, with_for_update=True)
+    if item.removed_at is not None:
+        return False
+    _keep_revision(session, item, person, Revision.REMOVE, ctx)
+    item.removed_at, item.removed_by_id, item.updated_at = ctx.now, person.id, ctx.now
+    log.info("plan item removed: item=%s", item.id)
+    return True
+
+
 # -- months --------------------------------------------------------------------------------
-THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-                    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-_MONTH_WORDS = {word: i + 1 for names in (THAI_MONTHS_SHORT, THAI_MONTHS_FULL)
-                for i, word in enumerate(names)}
 _NUMERIC = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{2,4})")
-_WORDED = re.compile(r"(\S+?)\s*(\d{2,4})")
+_WORDED = re.compile(r"(\D+?)\s*(\d{2,4})")     # month words: thai_dates.month_number
 
 
 def first_of_month(day: date) -> date:
@@ -136,21 +215,17 @@ def months_between(start: date, end: date) -> int:
 
 
 def parse_typed_month(text: str) -> date | None:
-    """'พ.ค. 2569', 'พฤษภาคม 2569', '5/2569', '๕/๒๕๖๙', '5/69', '5/2026' (or a whole date such
-    as '7/5/2569') -> the first day of that month; None if it is not a month."""
+    """'พ.ค. 2569', 'พค 2569', 'พฤษภาคม 2569', '5/2569', '๕/๒๕๖๙', '5/69', '5/2026' (or a whole
+    date such as '7/5/2569') -> the first day of that month; None if it is not a month."""
     typed = clean(text)
     numeric, worded = _NUMERIC.fullmatch(typed), _WORDED.fullmatch(typed)
     if numeric:
-        month, year = int(numeric.group(1)), int(numeric.group(2))
-    elif worded and worded.group(1) in _MONTH_WORDS:
-        month, year = _MONTH_WORDS[worded.group(1)], int(worded.group(2))
+        month, year = int(numeric.group(1)), typed_year(numeric.group(2))
+    elif worded and (number := month_number(worded.group(1))):
+        month, year = number, typed_year(worded.group(2))
     else:
         day = parse_typed_date(typed)
         return first_of_month(day) if day else None
-    if year < 100:
-        year += 2500        # two-digit years are Buddhist Era, as Thai people write them
-    if year > 2400:
-        year -= BUDDHIST_ERA_OFFSET
     if not 1 <= month <= 12 or not 1900 <= year <= 2400:
         return None
     return date(year, month, 1)

@@ -1,16 +1,29 @@
 """Recording a confirmed visit: the visit, its problems, its cases, the next due date."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Household, OutboxMessage, OutboxStatus, Person, Visit, VisitPhoto, VisitProblem
+from models import (
+    Case,
+    CaseStatus,
+    Household,
+    ItemStatus,
+    Person,
+    PlanItem,
+    Visit,
+    VisitFollowUp,
+    VisitPhoto,
+    VisitProblem,
+)
 
-from . import cards, cases
+from . import assistance, cards, cases, plans
+from .assistance import AssistanceDraft
 from .context import Context
+from .reminders import drop_unsent_reminders
 from .replies import Push
 
 DEFAULT_INTERVAL_DAYS = 30
@@ -22,6 +35,24 @@ class ProblemDraft:
     outside: bool
     agency: str | None = None
     note: str | None = None
+    indicator_no: int | None = None
+    help: AssistanceDraft | None = None    # what the mentor did, when they solved it
+
+
+# A follow-up answer that changes nothing: the entry keeps its status.
+UNCHANGED = "same"
+WAITING, HELPED = "waiting", "helped"
+
+
+@dataclass(frozen=True)
+class FollowUpDraft:
+    """The answer about one open plan item (an ItemStatus value, or UNCHANGED) or one open
+    case (WAITING, HELPED with ``help``, or UNCHANGED)."""
+
+    answer: str
+    plan_item_id: int | None = None
+    case_id: int | None = None
+    help: AssistanceDraft | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +65,7 @@ class VisitDraft:
     problems: tuple[ProblemDraft, ...]
     next_visit_due: date
     photo_message_id: str | None = None
+    follow_ups: tuple[FollowUpDraft, ...] = ()
 
 
 def record_visit(session: Session, household: Household, mentor: Person, draft: VisitDraft,
@@ -47,39 +79,72 @@ def record_visit(session: Session, household: Household, mentor: Person, draft: 
                   next_visit_due=draft.next_visit_due, was_overdue=was_overdue,
                   created_at=ctx.now)
     visit.problems = [VisitProblem(dimension=p.dimension, needs_outside_help=p.outside,
-                                   agency=p.agency, note=p.note) for p in draft.problems]
+                                   agency=p.agency, note=p.note, indicator_no=p.indicator_no)
+                      for p in draft.problems]
     session.add(visit)
     session.flush()
     if draft.photo_message_id:
         session.add(VisitPhoto(visit_id=visit.id, line_message_id=draft.photo_message_id,
                                created_at=ctx.now))
-    _clear_pending_reminders(session, mentor, ctx)
+    drop_unsent_reminders(session, mentor.id, ctx)
     # A visit reported late (or out of order) never moves the record backwards.
     if household.last_visit_on is None or draft.visited_on >= household.last_visit_on:
         household.last_visit_on = draft.visited_on
         household.next_visit_due = draft.next_visit_due
-    pushes = []
-    for problem in visit.problems:
+    pushes = _follow_up(session, household, mentor, visit, draft.follow_ups, ctx)
+    for problem, problem_draft in zip(visit.problems, draft.problems, strict=True):
         if not problem.needs_outside_help:
+            if problem_draft.help is not None:
+                assistance.record(session, household, mentor,
+                                  replace(problem_draft.help, visit_id=visit.id), ctx)
             continue
         case = cases.raise_case(session, household=household, mentor=mentor,
                                 dimension=problem.dimension, note=problem.note,
-                                agency=problem.agency, problem_id=problem.id, ctx=ctx)
+                                agency=problem.agency, problem_id=problem.id, ctx=ctx,
+                                indicator_no=problem.indicator_no)
         push = cards.alert_coordinators(session, case, ctx)
         if push is not None:
             pushes.append(push)
     return visit, pushes
 
 
-def _clear_pending_reminders(session: Session, mentor: Person, ctx: Context) -> None:
-    """A reminder not sent yet may name this household: drop it. The clock's next tick queues
-    a fresh one (same natural key) with only what is still due.
+def _follow_up(session: Session, household: Household, mentor: Person, visit: Visit,
+               answers: tuple[FollowUpDraft, ...], ctx: Context) -> list[Push]:
+    """Apply the visit's follow-up answers and record each one. An entry gone meanwhile (an
+    item removed, a case closed or moved to another household) is left alone."""
+    item_ids = [a.plan_item_id for a in answers if a.plan_item_id is not None]
+    case_ids = [a.case_id for a in answers if a.case_id is not None]
+    items = {i.id: i for i in session.scalars(
+        _of_household(PlanItem, household, item_ids)
+        .where(PlanItem.removed_at.is_(None)))} if item_ids else {}
+    open_cases = {c.id: c for c in session.scalars(
+        _of_household(Case, household, case_ids).with_for_update(of=Case)
+        .execution_options(populate_existing=True))} if case_ids else {}
+    pushes: list[Push] = []
+    for answer in answers:
+        item = items.get(answer.plan_item_id) if answer.plan_item_id is not None else None
+        case = open_cases.get(answer.case_id) if answer.case_id is not None else None
+        if item is None and case is None:
+            continue
+        recorded = answer.answer
+        if item is not None:
+            if answer.answer == UNCHANGED:
+                recorded = item.status.value
+            else:
+                plans.change_status(session, item, mentor, ItemStatus(answer.answer), ctx)
+        elif case is not None:
+            if case.status is CaseStatus.CLOSED:
+                continue   # closed by a coordinator meanwhile: their record stands
+            if answer.answer == HELPED and answer.help is not None:
+                assistance.record(session, household, mentor,
+                                  replace(answer.help, case_id=case.id, visit_id=visit.id), ctx)
+                pushes.extend(cases.help_reported(session, case, mentor, ctx))
+            else:
+                recorded = WAITING
+        session.add(VisitFollowUp(visit_id=visit.id, plan_item_id=item.id if item else None,
+                                  case_id=case.id if case else None, answer=recorded))
+    return pushes
 
-    Only one never tried and not being sent right now (leased): a reminder LINE may already
-    have delivered (a timeout) stays, so nobody gets two in a day.
-    """
-    session.execute(delete(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.PENDING,
-        OutboxMessage.attempts == 0,
-        OutboxMessage.next_attempt_at <= ctx.now,
-        OutboxMessage.dedupe_key.like(f"reminder:{mentor.id}:%")))
+
+def _of_household(model, household: Household, ids: list[int]):
+    return select(model).where(model.id.in_(ids), model.household_id == household.id)

@@ -1,46 +1,78 @@
 """The database model. Importing this package registers every table on ``Base.metadata``."""
+from .agencies import Agency
+from .assistance import AssistanceKind, AssistanceRecord
 from .base import Base, UTCDateTime, utcnow
-from .cases import Case, CaseEvent, CaseStatus
+from .cases import Case, CaseClosure, CaseEvent, CaseStatus
 from .conversation import ConversationState
-from .households import Assignment, Household, HouseholdDimension
+from .households import (
+    Assignment,
+    DimensionChange,
+    DimensionPass,
+    ExitReason,
+    Household,
+    HouseholdDimension,
+    HouseholdExit,
+    HouseholdStatus,
+)
 from .outbox import CATEGORY_PRIORITY, OutboxCategory, OutboxKind, OutboxMessage, OutboxStatus
 from .people import Person, Role
-from .plans import AppSetting, GoalLevel, HouseholdPlan, ItemStatus, PlanItem, PlanItemStatusChange
+from .plans import (
+    AppSetting,
+    GoalLevel,
+    GoalLevelChange,
+    HouseholdPlan,
+    ItemStatus,
+    PlanItem,
+    PlanItemRevision,
+    PlanItemStatusChange,
+)
 from .reference import JpthIndicator
 from .registration import RegistrationAttempt, RegistrationCode
-from .visits import Visit, VisitPhoto, VisitProblem
+from .visits import Visit, VisitFollowUp, VisitPhoto, VisitProblem
 from .webhook_events import EventStatus, WebhookEvent
 
 __all__ = [
+    "Agency",
     "AppSetting",
     "Assignment",
-    "CATEGORY_PRIORITY",
-    "OutboxCategory",
+    "AssistanceKind",
+    "AssistanceRecord",
     "Base",
     "Case",
+    "CaseClosure",
     "CaseEvent",
     "CaseStatus",
+    "CATEGORY_PRIORITY",
     "ConversationState",
+    "DimensionChange",
+    "DimensionPass",
     "EventStatus",
+    "ExitReason",
     "GoalLevel",
+    "GoalLevelChange",
     "Household",
     "HouseholdDimension",
+    "HouseholdExit",
     "HouseholdPlan",
+    "HouseholdStatus",
     "ItemStatus",
     "JpthIndicator",
+    "OutboxCategory",
     "OutboxKind",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
     "PlanItem",
+    "PlanItemRevision",
     "PlanItemStatusChange",
     "RegistrationAttempt",
     "RegistrationCode",
     "Role",
     "UTCDateTime",
+    "utcnow",
     "Visit",
+    "VisitFollowUp",
     "VisitPhoto",
     "VisitProblem",
     "WebhookEvent",
-    "utcnow",
 ]

@@ -4,12 +4,21 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .households import Household
 from .people import Person
+
+
+class CaseClosure(str, enum.Enum):
+    """How a closed case ended: help given (an assistance record says what), or why not."""
+
+    HELPED = "helped"        # ได้รับความช่วยเหลือ
+    DECLINED = "declined"    # ครัวเรือนไม่ประสงค์
+    UNABLE = "unable"        # หน่วยงานช่วยไม่ได้
+    OTHER = "other"          # another reason, typed
 
 
 class CaseStatus(str, enum.Enum):
@@ -32,6 +41,7 @@ class Case(Base):
     visit_problem_id: Mapped[int | None] = mapped_column(
         ForeignKey("visit_problems.id", ondelete="SET NULL"))
     dimension: Mapped[str] = mapped_column(String(16))
+    indicator_no: Mapped[int | None] = mapped_column(Integer)   # the จปฐ. indicator, if named
     note: Mapped[str | None] = mapped_column(Text)
     suggested_agency: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
@@ -43,6 +53,7 @@ class Case(Base):
     referred_agency: Mapped[str | None] = mapped_column(String(300))
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(Text)
+    closure: Mapped[CaseClosure | None] = mapped_column(_enum(CaseClosure))
     # Set when an unacknowledged case was raised to the coordinators a second time (once only).
     reraised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,13 +1,30 @@
 """Target households, their failing TPMAP dimensions and their mentor assignment."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .people import Person
+
+
+def _enum(e):
+    return Enum(e, native_enum=False, length=16, values_callable=lambda x: [m.value for m in x])
+
+
+class HouseholdStatus(str, enum.Enum):
+    ACTIVE = "active"   # in the programme: visited, reminded, counted
+    LEFT = "left"       # left it (household_exits says why); kept for the statistics
+
+
+class ExitReason(str, enum.Enum):
+    GRADUATED = "graduated"   # พ้นเกณฑ์/พึ่งตนเองได้
+    MOVED = "moved"           # ย้ายออกนอกพื้นที่
+    DIED = "died"             # เสียชีวิต
+    OTHER = "other"           # อื่น ๆ
 
 
 class Household(Base):
@@ -26,6 +43,9 @@ class Household(Base):
     # Visit schedule, maintained by visit reports (and read by the scheduler's reminders).
     last_visit_on: Mapped[date | None] = mapped_column(Date)
     next_visit_due: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[HouseholdStatus] = mapped_column(
+        _enum(HouseholdStatus), default=HouseholdStatus.ACTIVE, server_default="active")
+    left_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -70,4 +90,56 @@ class Assignment(Base):
         # At most one current mentor per household.
         Index("uq_assignments_current_household", "household_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+
+class DimensionPass(Base):
+    """A failing TPMAP dimension the household now passes, by whom and since when. Kept apart
+    from household_dimensions, which the roster import rewrites; reopening deletes the row
+    (the history keeps both moves)."""
+
+    __tablename__ = "dimension_passes"
+
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    passed_on: Mapped[date] = mapped_column(Date)
+    passed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+
+class DimensionChange(Base):
+    """Every pass and reopening of a household's dimension."""
+
+    __tablename__ = "dimension_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    passed: Mapped[bool] = mapped_column(Boolean)    # False: reopened
+    on: Mapped[date] = mapped_column(Date)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HouseholdExit(Base):
+    """A household leaving the programme: the mentor asks, a coordinator of the district
+    confirms (or declines). One open request per household at a time."""
+
+    __tablename__ = "household_exits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[ExitReason] = mapped_column(_enum(ExitReason))
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed: Mapped[bool | None] = mapped_column(Boolean)   # None: not decided yet
+
+    __table_args__ = (
+        Index("uq_household_exits_open", "household_id", unique=True,
+              sqlite_where=text("decided_at IS NULL"), postgresql_where=text("decided_at IS NULL")),
     )

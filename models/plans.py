@@ -54,6 +54,9 @@ class PlanItem(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Removed items stay (for the history and the statistics) but leave the plan.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     history: Mapped[list[PlanItemStatusChange]] = relationship(
         cascade="all, delete-orphan", order_by="PlanItemStatusChange.id")
@@ -68,6 +71,38 @@ class PlanItemStatusChange(Base):
     )
     from_status: Mapped[ItemStatus | None] = mapped_column(_enum(ItemStatus))
     to_status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus))
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanItemRevision(Base):
+    """An item as it was before an edit or its removal: the plan's history of wording."""
+
+    __tablename__ = "plan_item_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="CASCADE"), index=True)
+    change: Mapped[str] = mapped_column(String(16))   # "edit" or "remove"
+    dimension: Mapped[str] = mapped_column(String(16))
+    household_action: Mapped[str] = mapped_column(Text)
+    support_action: Mapped[str | None] = mapped_column(Text)
+    start_month: Mapped[date] = mapped_column(Date)
+    end_month: Mapped[date] = mapped_column(Date)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GoalLevelChange(Base):
+    """Every move of the household's goal level (อยู่รอด → พอเพียง → ยั่งยืน), with its date."""
+
+    __tablename__ = "goal_level_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    from_level: Mapped[GoalLevel | None] = mapped_column(_enum(GoalLevel))
+    to_level: Mapped[GoalLevel] = mapped_column(_enum(GoalLevel))
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -33,7 +33,8 @@ class JpthIndicator(Base):
 
 
 def read_catalogue(period: str = CURRENT_PERIOD) -> list[dict]:
-    """Rows of a shipped catalogue as dicts ready for insertion; blank source rows are skipped."""
+    """Rows of a shipped catalogue as dicts ready for insertion; blank source rows are skipped.
+    The file's ``note`` column (where and why our copy differs from the source) is not stored."""
     text = resources.files("models").joinpath("data", CATALOGUES[period]).read_text("utf-8-sig")
     rows = []
     for row in csv.DictReader(text.splitlines()):

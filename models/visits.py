@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -38,6 +38,7 @@ class VisitProblem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     dimension: Mapped[str] = mapped_column(String(16))
+    indicator_no: Mapped[int | None] = mapped_column(Integer)   # the จปฐ. indicator, if named
     needs_outside_help: Mapped[bool] = mapped_column(Boolean, default=False)
     agency: Mapped[str | None] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
@@ -59,3 +60,18 @@ class VisitPhoto(Base):
     fetch_attempts: Mapped[int] = mapped_column(default=0)
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VisitFollowUp(Base):
+    """What the mentor answered at a visit about an open plan item or an open case: the
+    follow-up the guideline asks for at every visit (step 4)."""
+
+    __tablename__ = "visit_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    plan_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    # An item: done / ongoing / not_started (plans.ItemStatus); a case: waiting / helped.
+    answer: Mapped[str] = mapped_column(String(16))

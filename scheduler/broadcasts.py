@@ -8,14 +8,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from handlers.replies import Push, TextReply
-from models import AppSetting, Assignment, Person, Role
+from handlers.thai_dates import THAI_MONTHS_FULL
+from models import AppSetting, Assignment, Household, HouseholdStatus, Person, Role
 from models.upsert import insert_ignoring_conflicts
 
 from .policy import Policy
 from .reminder_keys import reminded_today
-
-THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
-                    "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
 
 
 def reachable(role: Role):
@@ -24,12 +22,18 @@ def reachable(role: Role):
             Person.line_blocked_at.is_(None))
 
 
+def has_household(person_id_column):
+    """SQL condition: the mentor looks after a household still in the programme now."""
+    return exists().where(Assignment.mentor_id == person_id_column, Assignment.ended_at.is_(None),
+                          Household.id == Assignment.household_id,
+                          Household.status == HouseholdStatus.ACTIVE)
+
+
 def recipients(session: Session, role: Role, district: str | None = None,
                province: str | None = None) -> list[str]:
     stmt = select(Person.line_user_id).where(*reachable(role))
     if role is Role.MENTOR:   # a mentor with no household has nothing to report
-        stmt = stmt.where(exists().where(Assignment.mentor_id == Person.id,
-                                         Assignment.ended_at.is_(None)))
+        stmt = stmt.where(has_household(Person.id))
     if district:
         stmt = stmt.where(Person.district == district)
     if province:
@@ -51,7 +55,7 @@ def monthly_text(today: date) -> str:
     return ("แจ้งเตือนประจำเดือนจากโครงการ 1 ข้าราชการ 1 ครัวเรือนยากจน\n"
             f"กรุณารายงานการเยี่ยมบ้านและอัปเดตแผนพัฒนาครัวเรือนของเดือน{month} "
             "ให้ครบถ้วนก่อนสิ้นเดือน เพื่อรวบรวมเข้าระบบ TPMAP Logbook ค่ะ\n"
-            "พิมพ์ \"เมนู\" เพื่อเริ่มรายงาน")
+            "พิมพ์ \"เมนู\" เพื่อเริ่มรายงานได้เลยค่ะ")
 
 
 def monthly_reminder(session: Session, today: date, policy: Policy) -> Push | None:
@@ -77,8 +81,7 @@ def _mentors_with_ids(session: Session) -> list[tuple[str, int]]:
     # reachable() leaves out people with no LINE user id: none of these is None.
     return cast(list[tuple[str, int]], list(session.execute(
         select(Person.line_user_id, Person.id).where(
-            *reachable(Role.MENTOR),
-            exists().where(Assignment.mentor_id == Person.id, Assignment.ended_at.is_(None)))
+            *reachable(Role.MENTOR), has_household(Person.id))
         .order_by(Person.id)).all()))
 
 

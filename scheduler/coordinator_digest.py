@@ -24,6 +24,7 @@ from models import (
     Case,
     CaseStatus,
     Household,
+    HouseholdStatus,
     OutboxCategory,
     OutboxMessage,
     OutboxStatus,
@@ -93,11 +94,13 @@ def district_news(session: Session, now: datetime, today: date,
     news: dict[tuple[str, str], DistrictNews] = defaultdict(DistrictNews)
     area = (Household.province, Household.district)
     current = (Assignment.household_id == Household.id) & Assignment.ended_at.is_(None)
+    in_programme = Household.status == HouseholdStatus.ACTIVE   # those that left are not overdue
     escalated_on = today - timedelta(days=policy.escalate_overdue_days)
     for province, district, overdue, newly in session.execute(
             select(*area, func.count(),
                    func.sum(case((Household.next_visit_due == escalated_on, 1), else_=0)))
-            .join(Assignment, current).where(Household.next_visit_due < today).group_by(*area)):
+            .join(Assignment, current).where(in_programme, Household.next_visit_due < today)
+            .group_by(*area)):
         item = news[(province, district)]
         item.overdue, item.newly_escalated = overdue, int(newly or 0)
     _worst(session, news, today, escalated_on)
@@ -132,7 +135,8 @@ def _worst(session: Session, news: dict, today: date, escalated_on: date) -> Non
               .join(Assignment, (Assignment.household_id == Household.id)
                     & Assignment.ended_at.is_(None))
               .join(mentor, mentor.id == Assignment.mentor_id)
-              .where(Household.next_visit_due <= escalated_on).subquery())
+              .where(Household.status == HouseholdStatus.ACTIVE,
+                     Household.next_visit_due <= escalated_on).subquery())
     for row in session.execute(select(ranked).where(ranked.c.rank <= WORST_SHOWN)
                                .order_by(ranked.c.province, ranked.c.district, ranked.c.rank)):
         news[(row.province, row.district)].worst.append(
@@ -153,11 +157,12 @@ def _message(district: str, news: DistrictNews, today: date, held: int, ctx: Con
               Field("เยี่ยมใน 7 วัน", f"{news.visits_last_week} ครั้ง")]
     body = None
     if news.worst:
-        lines = [f"• {head} (พี่เลี้ยง {mentor}) เลย {days} วัน" for head, mentor, days in news.worst]
+        lines = [f"• {head} (พี่เลี้ยง {mentor}) เลยกำหนด {days} วัน"
+                 for head, mentor, days in news.worst]
         body = "เลยกำหนดนานที่สุด:\n" + "\n".join(lines)
     if news.reraise:
         body = (body + "\n\n" if body else "") + (
-            f"เรื่องที่ยังไม่มีผู้รับเกิน 3 วัน {len(news.reraise)} เรื่อง (การ์ดถัดไป)")
+            f"เรื่องที่ยังไม่มีผู้รับเกิน 3 วัน {len(news.reraise)} เรื่อง อยู่ในการ์ดถัดไปค่ะ")
     if held:
         body = (body + "\n\n" if body else "") + (
             f"ประกาศของโครงการ {held} รายการถูกพักไว้ เพราะโควตาข้อความเดือนนี้ไม่พอค่ะ")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Assignment, Household
+from models import Assignment, Household, HouseholdStatus
 
 from .policy import Policy
 
@@ -24,7 +24,8 @@ def schedule_first_visits(session: Session, policy: Policy) -> int:
     rows = session.execute(
         select(Household.id, Assignment.assigned_at)
         .join(Assignment, Assignment.household_id == Household.id)
-        .where(Assignment.ended_at.is_(None), Household.next_visit_due.is_(None))
+        .where(Assignment.ended_at.is_(None), Household.next_visit_due.is_(None),
+               Household.status == HouseholdStatus.ACTIVE)
         .limit(BATCH)).all()
     if not rows:
         return 0

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from handlers.buttons import visit_button
 from handlers.conversations.views.households import due_field
 from handlers.limits import MAX_BUBBLES
-from handlers.names import given_name
 from handlers.replies import Card, Cards, Field, Push, TextReply
 from handlers.thai_dates import format_thai_date
-from models import Assignment, Household, Person, Role
+from models import Assignment, Household, HouseholdStatus, Person, Role
 
 from .broadcasts import monthly_pending, monthly_text, reachable
 from .policy import Policy
@@ -24,8 +23,9 @@ MENTORS_PER_BATCH = 1000
 
 def _due(today: date, policy: Policy) -> tuple:
     horizon = today + timedelta(days=policy.due_soon_days)
+    # A household that left the programme is never due again (its record stays).
     return (Assignment.ended_at.is_(None), *reachable(Role.MENTOR),
-            Household.next_visit_due <= horizon)
+            Household.status == HouseholdStatus.ACTIVE, Household.next_visit_due <= horizon)
 
 
 def mentors_to_remind(session: Session, today: date, policy: Policy) -> list[list[int]]:
@@ -76,7 +76,7 @@ def _digest(person_id: int, name: str, line_user_id: str, households: list,
     replies: list = [Cards(alt_text=_headline(name, len(households), overdue), cards=cards)]
     if len(households) > len(shown):
         replies.append(TextReply(f"และอีก {len(households) - len(shown)} ครัวเรือน "
-                                 "ดูทั้งหมดได้ที่เมนู \"บ้านที่ดูแล\""))
+                                 "ดูทั้งหมดได้ที่เมนู \"บ้านที่ดูแล\" ค่ะ"))
     if monthly:
         replies.append(TextReply(monthly))
     # A digest is about its day: if it has not gone out by midnight, it never does.
@@ -86,8 +86,8 @@ def _digest(person_id: int, name: str, line_user_id: str, households: list,
 
 
 def _headline(name: str, due: int, overdue: int) -> str:
-    text = f"คุณ{given_name(name)} มีครัวเรือนถึงกำหนดเยี่ยม {due} ครัวเรือน"
-    return text + (f" (เลยกำหนด {overdue})" if overdue else "")
+    text = f"{name} มีครัวเรือนถึงกำหนดเยี่ยม {due} ครัวเรือน"
+    return text + (f" เลยกำหนดแล้ว {overdue} ครัวเรือน" if overdue else "") + "ค่ะ"
 
 
 def _card(household, today: date, policy: Policy) -> Card:

@@ -51,10 +51,11 @@ def report_escalated_visit(mentor: Player) -> None:
     mentor.say("รายงานการเยี่ยมบ้าน")
     mentor.tap("วันนี้")
     mentor.tap("ข้ามทั้ง 4 ท")
-    mentor.tap("รายได้")
+    mentor.tap("★รายได้")
     mentor.tap("ถัดไป")
+    mentor.tap("ไม่ระบุ")
     mentor.tap("ต้องการหน่วยงานช่วย")
-    mentor.tap("ข้อ 1")                                   # กระทรวงแรงงาน
+    mentor.tap("พช.อ.")
     mentor.say("ต้องการฝึกอาชีพ")
     mentor.tap("ข้าม")
     mentor.tap("6 มิ.ย. 2569")

@@ -72,7 +72,7 @@ def test_a_mentor_follows_their_cases_newest_first(players, db, ids, clock):
     newest_first = (made[1], made[2], made[0])
     assert titles(mentor.last) == [f"เรื่องขอความช่วยเหลือ #{n}" for n in newest_first]
     assert "ส่งต่อหน่วยงานแล้ว" in mentor.text and "ปิดเรื่องแล้ว" in mentor.text
-    assert "คุณมาลี ศรีเลย" in mentor.text                 # who holds it
+    assert "นางสาวมาลี ศรีเลย" in mentor.text                 # who holds it
     assert not {"รับเรื่อง", "ส่งต่อหน่วยงาน", "ปิดเรื่อง"} & set(mentor.labels())
     # Many cases: a compact list instead of a carousel.
     make_cases(db, ids, clock, [(20 + n, CaseStatus.OPEN, "เมืองเลย") for n in range(30)])

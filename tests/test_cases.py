@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import CaseStatus, ConversationState
+from models import CaseClosure, CaseStatus, ConversationState
 
 from .case_fixtures import (
     COORD_A,
@@ -38,23 +38,23 @@ def test_the_full_path_from_visit_to_closed_case(players, raised, db, app, fake_
     assert drain(app) == 1
     notice = new_for(fake_line, MENTOR, seen)
     assert "รับเรื่องที่ท่านส่งแล้ว" in notice and "นางสมศรี ใจดี" in notice
-    assert "รายได้" in notice and "คุณมาลี ศรีเลย" in notice
+    assert "รายได้" in notice and "ผู้รับเรื่อง: นางสาวมาลี ศรีเลย" in notice
     seen = len(fake_line.sent_messages(MENTOR))
 
     clock.advance(hours=2)
     a.tap("ส่งต่อหน่วยงาน")                                # on the card in the answer
-    assert "1. กระทรวงแรงงาน (พี่เลี้ยงเสนอ)" in a.text
+    assert "1. พช.อ. (พี่เลี้ยงเสนอ)" in a.text
     assert a.labels()[0] == "ข้อ 1" and "ยกเลิก" in a.labels()
     a.tap("ข้อ 1")
-    assert "ส่งต่อเรื่อง" in a.text and "กระทรวงแรงงาน" in a.text
+    assert "ส่งต่อเรื่อง" in a.text and "พช.อ." in a.text
     case = the_case(db)
-    assert case.status is CaseStatus.REFERRED and case.referred_agency == "กระทรวงแรงงาน"
+    assert case.status is CaseStatus.REFERRED and case.referred_agency == "พช.อ."
     assert case.referred_at == clock.now
-    assert events(db)[-1] == (CaseStatus.REFERRED, ids["a"], "กระทรวงแรงงาน")
+    assert events(db)[-1] == (CaseStatus.REFERRED, ids["a"], "พช.อ.")
     assert drain(app) == 1
     notice = new_for(fake_line, MENTOR, seen)
     assert "ส่งต่อเรื่องที่ท่านส่งถึงหน่วยงานแล้ว" in notice
-    assert "ส่งต่อถึง: กระทรวงแรงงาน" in notice
+    assert "ส่งต่อถึง: พช.อ." in notice
     seen = len(fake_line.sent_messages(MENTOR))
 
     clock.advance(days=20)
@@ -91,10 +91,10 @@ def test_the_second_coordinator_is_told_who_has_the_case(players, raised, db, ap
     a.tap("รับเรื่อง", raised["a"])
     rows = outbox_rows(db)
     b.tap("รับเรื่อง", raised["b"])
-    assert "รับเรื่องแล้วโดย คุณมาลี ศรีเลย" in b.text
+    assert "รับเรื่องแล้วโดย นางสาวมาลี ศรีเลย ค่ะ" in b.text
     for label in ("ส่งต่อหน่วยงาน", "ปิดเรื่อง"):          # nor may they move it on
         b.tap(label, raised["b"])
-        assert "รับเรื่องแล้วโดย คุณมาลี ศรีเลย" in b.text, label
+        assert "รับเรื่องแล้วโดย นางสาวมาลี ศรีเลย ค่ะ" in b.text, label
     case = the_case(db)
     assert case.status is CaseStatus.ACKNOWLEDGED and case.acknowledged_by_id == ids["a"]
     assert len(events(db)) == 2 and outbox_rows(db) == rows
@@ -102,7 +102,7 @@ def test_the_second_coordinator_is_told_who_has_the_case(players, raised, db, ap
         assert s.get(ConversationState, COORD_B).flow is None
     # The queue shows who holds the case, and no รับเรื่อง button.
     b.say("เรื่องรอดำเนินการ")
-    assert "ผู้รับเรื่อง" in b.text and "คุณมาลี ศรีเลย" in b.text
+    assert "ผู้รับเรื่อง" in b.text and "นางสาวมาลี ศรีเลย" in b.text
     assert "รับเรื่อง" not in b.labels() and "ปิดเรื่อง" in b.labels()
     # Tapping รับเรื่อง twice yourself changes nothing either.
     a.tap("รับเรื่อง", raised["a"])
@@ -143,7 +143,7 @@ def test_a_case_taken_while_choosing_the_agency_is_not_referred(players, raised,
     a.tap("ส่งต่อหน่วยงาน", raised["a"])
     b.tap("รับเรื่อง", raised["b"])
     a.tap("ข้อ 1")
-    assert "รับเรื่องแล้วโดย คุณสมชาย รักษ์ดี" in a.text
+    assert "รับเรื่องแล้วโดย นายสมชาย รักษ์ดี ค่ะ" in a.text
     case = the_case(db)
     assert case.status is CaseStatus.ACKNOWLEDGED and case.acknowledged_by_id == ids["b"]
     assert case.referred_agency is None and len(events(db)) == 2
@@ -166,7 +166,7 @@ def test_referring_an_open_case_by_typing_takes_it_too(players, raised, db, app,
     # Typing the number of a listed agency counts too (Thai digits as well).
     a.tap("ส่งต่อหน่วยงาน")
     a.say("๑")
-    assert the_case(db).referred_agency == "กระทรวงแรงงาน"
+    assert the_case(db).referred_agency == "พช.อ."
 
 
 def test_closing_with_a_button_and_a_too_long_outcome(players, raised, db):
@@ -178,6 +178,7 @@ def test_closing_with_a_button_and_a_too_long_outcome(players, raised, db):
     case = the_case(db)
     assert case.status is CaseStatus.CLOSED
     assert case.outcome == "ครัวเรือนไม่ประสงค์รับความช่วยเหลือ"
+    assert case.closure is CaseClosure.DECLINED
 
 
 def test_cancelling_a_referral_changes_nothing(players, raised, db):

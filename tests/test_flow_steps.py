@@ -3,7 +3,7 @@ or HTTP. The session is a stand-in that answers each query with a made-up record
 asked for, so a new step (or a step that grows a button too many) is caught here first."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,13 +16,17 @@ from handlers.conversations.router import ENGINE
 from handlers.limits import MAX_BUBBLES, MAX_LABEL, MAX_MESSAGES, MAX_QUICK_REPLIES
 from handlers.replies import Button, Card, Cards, Outcome, TextReply
 from models import (
+    Agency,
     Assignment,
+    AssistanceKind,
     Case,
     CaseStatus,
     ConversationState,
     Household,
     HouseholdPlan,
+    ItemStatus,
     Person,
+    PlanItem,
     Role,
 )
 
@@ -36,10 +40,19 @@ HOUSEHOLD = Household(id=1, house_id="42010000011", head_name="นางสม�
                       province="เลย", members=4)
 RECORDS = {
     Household: HOUSEHOLD,
+    AssistanceKind: AssistanceKind(code="supplies", label_th="สิ่งของ/อุปกรณ์การเกษตร",
+                                   short_th="สิ่งของ/อุปกรณ์", position=8),
+    Agency: Agency(id=1, province="", district="", short_name="พัฒนาฝีมือแรงงาน",
+                   name="สำนักงานพัฒนาฝีมือแรงงาน / สถาบันพัฒนาฝีมือแรงงาน",
+                   ministry="กระทรวงแรงงาน", dimensions="income|education", position=17,
+                   active=True),
     Assignment: Assignment(id=1, household_id=1, mentor_id=1, assigned_at=datetime(2026, 3, 1,
                                                                                    tzinfo=UTC),
                            household=HOUSEHOLD, mentor=MENTOR),
     HouseholdPlan: HouseholdPlan(household_id=1, goal="พอเพียง", level=None),
+    PlanItem: PlanItem(id=1, household_id=1, dimension="income", household_action="ปลูกผัก",
+                       support_action=None, start_month=date(2026, 5, 1),
+                       end_month=date(2026, 6, 1), status=ItemStatus.NOT_STARTED),
     Case: Case(id=1, household_id=1, mentor_id=1, dimension="income", status=CaseStatus.OPEN,
                district="เมืองเลย", province="เลย", created_at=NOW, household=HOUSEHOLD,
                mentor=MENTOR),
@@ -47,7 +60,9 @@ RECORDS = {
 # What a flow has gathered by the time it reaches any step.
 DATA = {"h": 1, "case": 1, "date": "2026-05-07", "next": "2026-06-06", "dim": "income",
         "dims": ["income"], "problems": [{"d": "income", "o": True}], "pi": 0,
-        "goal": "พอเพียง", "doing": "ปลูกผัก", "support": None, "start": "2026-05-01"}
+        "goal": "พอเพียง", "doing": "ปลูกผัก", "support": None, "start": "2026-05-01",
+        "i": 1, "reason": "other", "as": {"d": "income", "k": "advice"},
+        "fl": [{"t": "item", "id": 1}, {"t": "case", "id": 1}], "fi": 0, "fa": {}, "fh": {}}
 
 
 class NoDatabase:

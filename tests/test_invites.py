@@ -55,7 +55,7 @@ def test_coordinator_is_created_and_reused_by_phone(runner, db, clock):
     second = invite(runner, *args)
 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    line = rf"{CODE}\tนางสาวสมหญิง ใจงาม\tผู้ประสานงานอำเภอ\tวังสะพุง\t{EXPIRY}"
+    line = rf"{CODE}\tนางสาวสมหญิง ใจงาม\tผู้ประสานงาน ศจพ\.อ\.\tวังสะพุง\t{EXPIRY}"
     assert re.fullmatch(line, first.stdout.strip()) and re.fullmatch(line, second.stdout.strip())
     with db.transaction() as s:
         people = s.scalars(select(Person)).all()

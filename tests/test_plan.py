@@ -92,24 +92,25 @@ def test_build_a_plan_with_a_goal_and_two_items_then_view_it(mentor, db, clock, 
     mentor.say("แผนพัฒนาครัวเรือน")
     assert "ยังไม่ได้ตั้งเป้าหมาย" in mentor.text and "ยังไม่มีกิจกรรม" in mentor.text
     mentor.tap("ตั้งเป้าหมาย")
-    assert "เป้าหมายสูงสุดของครัวเรือนสมศรี ใจดี" in mentor.text
+    assert "เป้าหมายสูงสุดของครัวเรือน นางสมศรี ใจดี คืออะไรคะ" in mentor.text
     mentor.say("มีรายได้พอใช้จ่าย ไม่มีหนี้นอกระบบ")
     assert mentor.labels() == ["อยู่รอด", "พอเพียง", "ยั่งยืน", "ยกเลิก"]
     mentor.tap("พอเพียง")
     assert "บันทึกเป้าหมาย" in mentor.text
     assert "มีรายได้พอใช้จ่าย ไม่มีหนี้นอกระบบ" in mentor.text
-    assert "พอเพียง (อยู่รอด → พอเพียง → ยั่งยืน)" in mentor.text
+    assert "พอเพียง (ตั้งแต่ 7 พ.ค. 2569)" in mentor.text   # its first level: no history yet
+    assert "พี่เลี้ยง\nนายวิชัย ทองดี" in mentor.text          # the card names the mentor
     with db.transaction() as s:
         [plan] = s.scalars(select(HouseholdPlan)).all()
         assert (plan.household_id, plan.goal, plan.level, plan.updated_by_id, plan.updated_at) == (
             setup["household"], "มีรายได้พอใช้จ่าย ไม่มีหนี้นอกระบบ", GoalLevel.SUFFICIENT,
             setup["mentor"], clock.now)
 
-    add_item(mentor, "ด้านรายได้/รายจ่าย", "ปลูกผัก 10 ชนิด ทำบัญชีครัวเรือน",
+    add_item(mentor, "รายได้", "ปลูกผัก 10 ชนิด ทำบัญชีครัวเรือน",
              "หาเมล็ดพันธุ์ สอนทำปุ๋ยหมัก", "พ.ค. 2569", "มิ.ย. 2569")
-    assert "เพิ่มกิจกรรมด้านรายได้/รายจ่าย (พ.ค. – มิ.ย. 2569)" in mentor.text
+    assert "เพิ่มกิจกรรมด้านรายได้ (พ.ค. – มิ.ย. 2569)" in mentor.text
     clock.advance(minutes=5)
-    add_item(mentor, "ด้านสุขภาพ", "เลิกบุหรี่", None, "มิ.ย. 2569", "ส.ค. 2569")
+    add_item(mentor, "สุขภาพ", "เลิกบุหรี่", None, "มิ.ย. 2569", "ส.ค. 2569")
     first, second = items(db)
     assert (first.dimension, first.household_action, first.support_action, first.start_month,
             first.end_month, first.status, first.created_by_id) == (
@@ -126,10 +127,11 @@ def test_build_a_plan_with_a_goal_and_two_items_then_view_it(mentor, db, clock, 
     mentor.say("แผนพัฒนาครัวเรือน")                       # the menu item: just the card
     cards = bubbles(mentor.last)
     assert len(cards) == 3 and "สำเร็จ 0/2 กิจกรรม" in all_text(cards[:1])
-    assert "ด้านสุขภาพ" in all_text(cards[1:2])           # the most recent first
-    assert "มิ.ย. – ส.ค. 2569" in all_text(cards[1:2])
-    assert "พี่เลี้ยง/หน่วยงานสนับสนุน\n-\n" in all_text(cards[1:2])   # skipped
-    assert mentor.labels(cards[2:]) == ["ต่อเนื่อง", "สำเร็จ"]
+    assert "กิจกรรมที่ 1 ด้านรายได้" in all_text(cards[1:2])   # the template's row order
+    assert "กิจกรรมที่ 2 ด้านสุขภาพ" in all_text(cards[2:3])
+    assert "มิ.ย. – ส.ค. 2569" in all_text(cards[2:3])
+    assert "พี่เลี้ยง/หน่วยงานสนับสนุน\n-\n" in all_text(cards[2:3])   # skipped
+    assert mentor.labels(cards[2:]) == ["ต่อเนื่อง", "สำเร็จ", "แก้ไข/ลบ"]
     assert "ยังไม่เริ่ม" in all_text(cards[2:])
 
 
@@ -141,7 +143,8 @@ def test_a_status_is_updated_in_two_taps_from_the_menu_with_history(mentor, db, 
     mentor.tap("สำเร็จ", bubble(mentor.last, "ปลูกผักสวนครัว"))            # tap 2
     assert "บันทึกสถานะกิจกรรม “ปลูกผักสวนครัว” เป็น สำเร็จ" in mentor.text
     assert "สำเร็จ 1/2 กิจกรรม" in mentor.text                            # the fresh card
-    assert mentor.labels(bubble(mentor.last, "ปลูกผักสวนครัว")) == ["ยังไม่เริ่ม", "ต่อเนื่อง"]
+    assert mentor.labels(bubble(mentor.last, "ปลูกผักสวนครัว")) == ["ยังไม่เริ่ม", "ต่อเนื่อง",
+                                                                  "แก้ไข/ลบ"]
     assert [i.status for i in items(db)] == [DONE, NS]
     assert history(db, ours) == [(None, NS), (NS, DONE)]
     assert history(db, other) == [(None, NS)]
@@ -203,7 +206,7 @@ def test_an_item_of_a_household_no_longer_assigned_is_not_found(mentor, db, cloc
     assert "ไม่พบครัวเรือนนี้ในความดูแลของท่าน" in mentor.text
 
 
-PLAN_ITEM_STEPS = [lambda m: None, lambda m: m.tap("ด้านการศึกษา"),
+PLAN_ITEM_STEPS = [lambda m: None, lambda m: m.tap("การศึกษา"),
                    lambda m: m.say("ส่งลูกเรียนต่อ กศน."), lambda m: m.tap("ข้าม"),
                    lambda m: m.tap("พ.ค. 2569")]
 
@@ -216,7 +219,7 @@ def test_cancel_works_at_every_step_of_adding_an_item(mentor, db):
             step(mentor)
         assert "ยกเลิก" in mentor.labels(), f"no cancel after step {depth}"
         mentor.tap("ยกเลิก")
-        assert "ยกเลิกการเพิ่มกิจกรรมในแผนแล้วค่ะ ไม่มีการบันทึก" in mentor.text
+        assert "ยกเลิกการเพิ่มกิจกรรมในแผนแล้ว ไม่มีการบันทึกค่ะ" in mentor.text
     assert items(db) == []
 
 
@@ -227,7 +230,7 @@ def test_cancel_works_at_every_step_of_setting_the_goal(mentor, db):
         if depth:
             mentor.say("พึ่งพาตนเองได้")
         mentor.tap("ยกเลิก")
-        assert "ยกเลิกการตั้งเป้าหมายครัวเรือนแล้วค่ะ ไม่มีการบันทึก" in mentor.text
+        assert "ยกเลิกการตั้งเป้าหมายครัวเรือนแล้ว ไม่มีการบันทึกค่ะ" in mentor.text
     with db.transaction() as s:
         assert s.scalars(select(HouseholdPlan)).all() == []
 
@@ -261,7 +264,7 @@ def test_wrong_kinds_of_input_get_the_steps_reprompt(mentor, wrong):
     question = mentor.labels()
     {"sticker": mentor.sticker, "image": mentor.image, "text": lambda: mentor.say("ไม่รู้")}[wrong]()
     assert "กรุณาเลือกจากปุ่ม" in mentor.text and mentor.labels() == question
-    mentor.tap("ด้านสุขภาพ")
+    mentor.tap("สุขภาพ")
     mentor.sticker()                                      # the household's action is text
     assert "กรุณาพิมพ์เป็นข้อความ" in mentor.text
 
@@ -282,7 +285,7 @@ def test_a_goal_too_long_is_refused_and_the_goal_can_be_kept_while_the_level_cha
         assert (plan.goal, plan.level) == ("ก" * 500, GoalLevel.SUSTAINABLE)
 
 
-def test_more_than_eleven_items_show_the_most_recent_not_done_first(mentor, db, clock, setup,
+def test_more_than_eleven_items_keep_those_not_done_in_numbered_order(mentor, db, clock, setup,
                                                                    fake_line):
     long_text = "ปลูกผักสวนครัวและทำบัญชีครัวเรือน " * 8          # ~300 characters each
     specs = [("income", f"{n:02d} {long_text}", DONE if n < 4 else NS) for n in range(14)]
@@ -292,8 +295,12 @@ def test_more_than_eleven_items_show_the_most_recent_not_done_first(mentor, db, 
     cards = bubbles(mentor.last)
     assert len(cards) == 12 and "ยังมีอีก 3 กิจกรรม" in all_text(cards[:1])
     assert "สำเร็จ 4/14 กิจกรรม" in all_text(cards[:1])
+    # Those not done yet are kept (the most recent done one fills the last place), shown in
+    # the template's order with their numbers: 00-02 (numbers 1-3) are done and left out.
     shown = [all_text([c]).split("ครัวเรือนทำเอง")[1][1:3] for c in cards[1:]]
-    assert shown == ["13", "12", "11", "10", "09", "08", "07", "06", "05", "04", "03"]
+    assert shown == ["03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13"]
+    assert "กิจกรรมที่ 4 ด้านรายได้" in all_text(cards[1:2])
+    assert "กิจกรรมที่ 14 ด้านรายได้" in all_text(cards[11:])
 
 
 def test_a_mentor_with_several_households_picks_one_first(mentor, db, clock, setup):
@@ -304,7 +311,7 @@ def test_a_mentor_with_several_households_picks_one_first(mentor, db, clock, set
     mentor.say("แผนพัฒนาครัวเรือน")
     assert "เลือกครัวเรือน" in mentor.text
     mentor.tap("ยกเลิก")                                  # cancel at the pick step too
-    assert "ยกเลิกการดูแผนพัฒนาครัวเรือนแล้วค่ะ" in mentor.text
+    assert "ยกเลิกการดูแผนพัฒนาครัวเรือนแล้ว" in mentor.text
     mentor.say("แผนพัฒนาครัวเรือน")
     mentor.tap("2 บุญมี")                                # numbered picker
     assert "นายบุญมี ศรีสุข" in all_text(bubbles(mentor.last)[:1])
@@ -317,7 +324,7 @@ def test_a_status_tap_during_another_flow_keeps_that_flow(mentor, db, clock, set
     mentor.say("แผนพัฒนาครัวเรือน")
     card = mentor.last
     mentor.tap("เพิ่มกิจกรรม")
-    mentor.tap("ด้านสุขภาพ")
+    mentor.tap("สุขภาพ")
     mentor.tap("สำเร็จ", bubble(card, "ปลูกผักสวนครัว"))
     assert "เป็น สำเร็จ" in mentor.text and "ครัวเรือนจะทำอะไรเอง" in mentor.text
     mentor.say("ออกกำลังกาย")
@@ -330,7 +337,7 @@ def test_a_status_tap_during_another_flow_keeps_that_flow(mentor, db, clock, set
 def test_a_household_reassigned_mid_way_ends_the_flow_unsaved(mentor, db, clock):
     mentor.say("แผนพัฒนาครัวเรือน")
     mentor.tap("เพิ่มกิจกรรม")
-    mentor.tap("ด้านสุขภาพ")
+    mentor.tap("สุขภาพ")
     with db.transaction() as s:
         s.scalar(select(Assignment)).ended_at = clock.now
     mentor.say("ออกกำลังกาย")

@@ -76,20 +76,24 @@ def test_full_visit_with_an_escalated_problem_reaches_the_coordinator(mentor, db
     mentor.say("ทำเกษตรได้")
     mentor.tap("ข้าม")
     mentor.say("ปลูกผักขาย")
-    mentor.tap("รายได้")
-    mentor.tap("สุขภาพ")
-    assert "✓ รายได้" in mentor.labels() and "✓ สุขภาพ" in mentor.labels()
+    mentor.tap("★รายได้")
+    mentor.tap("★สุขภาพ")
+    assert "✓รายได้" in mentor.labels() and "✓สุขภาพ" in mentor.labels()
     mentor.tap("ถัดไป")
     assert "ปัญหาด้านรายได้ (1/2)" in mentor.text
+    mentor.tap("ไม่ระบุ")                                 # the จปฐ. indicator is optional
     mentor.tap("ต้องการหน่วยงานช่วย")
-    assert "กระทรวงแรงงาน" in mentor.text                # lead agency from the จปฐ. catalogue
-    mentor.tap("ข้อ 1")
+    assert "พช.อ." in mentor.text                         # a district unit, not a ministry
+    mentor.tap("พช.อ.")
     mentor.say("ต้องการฝึกอาชีพ")
     assert "ปัญหาด้านสุขภาพ (2/2)" in mentor.text
+    mentor.tap("ไม่ระบุ")
     mentor.tap("ช่วยแก้เองได้")
+    mentor.tap("ให้คำแนะนำ/ความรู้")
+    mentor.tap("ข้าม")
     mentor.image()
     mentor.tap("เลือกวันที่", date_value=date(2026, 6, 1))
-    assert "ส่งต่อ: กระทรวงแรงงาน" in mentor.text and "มี 1 รูป" in mentor.text
+    assert "ส่งต่อ: พช.อ." in mentor.text and "มี 1 รูป" in mentor.text
     mentor.tap("ยืนยัน")
     assert "ส่งเรื่องขอความช่วยเหลือ 1 เรื่อง" in mentor.text
     [visit] = visits(db)
@@ -98,7 +102,7 @@ def test_full_visit_with_an_escalated_problem_reaches_the_coordinator(mentor, db
     with db.transaction() as s:
         [case] = s.scalars(select(Case)).all()
         assert case.status is CaseStatus.OPEN and case.dimension == "income"
-        assert case.suggested_agency == "กระทรวงแรงงาน" and case.note == "ต้องการฝึกอาชีพ"
+        assert case.suggested_agency == "พช.อ." and case.note == "ต้องการฝึกอาชีพ"
         assert s.scalar(select(VisitPhoto.line_message_id)) is not None
     # The coordinator's alert waits in the outbox until the clock process sends it.
     from bot.services import services
@@ -139,9 +143,10 @@ def test_cancel_works_at_every_step(mentor, db):
     steps = [lambda: None, lambda: mentor.tap("วันนี้"), lambda: mentor.tap("ข้าม"),
              lambda: mentor.tap("ข้ามทั้ง 4 ท") if False else mentor.tap("ข้าม"),
              lambda: mentor.tap("ข้าม"), lambda: mentor.tap("ข้าม"),
-             lambda: mentor.tap("รายได้"), lambda: mentor.tap("ถัดไป"),
-             lambda: mentor.tap("ต้องการหน่วยงานช่วย"), lambda: mentor.tap("ข้อ 1"),
-             lambda: mentor.tap("ข้าม"), lambda: mentor.tap("ข้าม"),
+             lambda: mentor.tap("★รายได้"), lambda: mentor.tap("ถัดไป"),
+             lambda: mentor.tap("ไม่ระบุ"),
+             lambda: mentor.tap("ต้องการหน่วยงานช่วย"), lambda: mentor.tap("พช.อ."),
+             lambda: mentor.say("ต้องการฝึกอาชีพ"), lambda: mentor.tap("ข้าม"),
              lambda: mentor.tap("6 มิ.ย. 2569")]
     for depth in range(len(steps)):
         mentor.say("รายงานการเยี่ยมบ้าน")

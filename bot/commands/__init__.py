@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    agency_commands,
     db_commands,
     demo_commands,
     invite_commands,
@@ -18,7 +19,7 @@ from . import (
 
 
 def init_app(app: Flask) -> None:
-    for module in (db_commands, roster_commands, invite_commands, outbox_commands,
-                   scheduler_commands, richmenu_commands, demo_commands):
+    for module in (db_commands, roster_commands, agency_commands, invite_commands,
+                   outbox_commands, scheduler_commands, richmenu_commands, demo_commands):
         for command in module.commands:
             app.cli.add_command(command)

@@ -51,7 +51,7 @@ def list_codes(district: str | None) -> None:
               help="Create even if no household of that district is in the database yet.")
 def coordinator(name: str, district: str, province: str, phone: str | None,
                 force: bool) -> None:
-    """Create a district coordinator (ผู้ประสานงานอำเภอ) and print their code.
+    """Create a district coordinator (ผู้ประสานงาน ศจพ.อ.) and print their code.
 
     The district may be typed with อำเภอ/อ. in front; it is stored without."""
     _issue(lambda session, now, days: create_coordinator(

@@ -69,6 +69,10 @@ def demo_config(database_url: str, base_url: str, **overrides: Any) -> dict[str,
         "LINE_DATA_API_BASE_URL": base_url + LINE_PREFIX,
         "DATABASE_URL": database_url,
         "LINE_HTTP_TIMEOUT": 5.0,
+        # No quiet hours: someone trying the demo at 21:00 must still see the alerts arrive
+        # (a window that starts where it ends is never quiet).
+        "QUIET_START": "00:00",
+        "QUIET_END": "00:00",
     }
     config.update(overrides)
     return config

@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from delivery.db import Database
+from handlers import plans
 from handlers.codes import display_code
 from handlers.context import Context
 from handlers.invites import ROLE_LABELS as _ROLE_LABELS
@@ -23,7 +24,7 @@ from handlers.invites import create_coordinator, issue_missing_codes, open_codes
 from handlers.roster.apply import ImportSummary, apply_roster
 from handlers.roster.reader import read_roster
 from handlers.roster.validate import validate_roster
-from handlers.visits import VisitDraft, record_visit
+from handlers.visits import ProblemDraft, VisitDraft, record_visit
 from models import Assignment, Person, Role
 
 from .. import migrate
@@ -128,10 +129,18 @@ def _give_history(session, now: datetime, tz: ZoneInfo) -> None:
         if visited_days is None:
             continue
         visited = today - timedelta(days=visited_days)
+        # The first visited household asked for outside help then: a case to follow up.
+        problems = (ProblemDraft("income", True, "พช.อ.", "ต้องการฝึกอาชีพเพื่อหารายได้เสริม"),
+                    ) if index == 1 else ()
         record_visit(session, assignment.household, assignment.mentor, VisitDraft(
             visited_on=visited, attitude="ครอบครัวให้ความร่วมมือดี", skills=None,
-            resources=None, way_out=None, problems=(),
+            resources=None, way_out=None, problems=problems,
             next_visit_due=visited + timedelta(days=next_in)), ctx)
+        # ...and a visited household has a plan item under way, for the next visit's follow-up.
+        month = plans.first_of_month(visited)
+        plans.add_item(session, assignment.household, assignment.mentor, plans.ItemDraft(
+            "income", "ปลูกผักสวนครัวและทำบัญชีครัวเรือน", "หาเมล็ดพันธุ์และกล้าผัก", month,
+            plans.add_months(month, 2)), ctx)
     session.flush()
 
 

@@ -36,6 +36,7 @@ LOOKS: dict[str | None, tuple[str, str, tuple[str, ...], str]] = {
     "households": ("#1E88E5", "\U0001F3E0", ("บ้านที่ดูแล",), "รายชื่อและกำหนดเยี่ยม"),
     "plan": ("#00897B", "\U0001F4CB", ("แผนพัฒนา", "ครัวเรือน"), ""),
     "my_cases": ("#F57C00", "\U0001F4E8", ("เรื่องที่", "ส่งต่อ"), ""),
+    "assist": ("#8E24AA", "\U0001F91D", ("บันทึก", "ความช่วยเหลือ"), ""),
     "case_queue": ("#E53935", "\U0001F4E5", ("เรื่องรอ", "ดำเนินการ"), ""),
     "district_summary": ("#1E88E5", "\U0001F4CA", ("สรุปอำเภอ",), "ภาพรวมทั้งอำเภอ"),
     None: ("#546E7A", "", ("เมนู",), "ดูเมนูทั้งหมด"),
@@ -92,7 +93,7 @@ def _emoji(image: Image.Image, emoji: str, centre_x: int, top: int, size: int) -
     font = ImageFont.truetype(EMOJI_FONT, EMOJI_SIZE)
     glyph = Image.new("RGBA", (EMOJI_SIZE * 2, EMOJI_SIZE * 2), (0, 0, 0, 0))
     ImageDraw.Draw(glyph).text((0, 0), emoji, font=font, embedded_color=True)
-    glyph = glyph.crop(glyph.getbbox()).resize((size, size), Image.LANCZOS)
+    glyph = glyph.crop(glyph.getbbox()).resize((size, size), Image.Resampling.LANCZOS)
     image.paste(glyph, (centre_x - size // 2, top), glyph)
 
 

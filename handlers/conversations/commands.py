@@ -7,7 +7,7 @@ from models import Role
 
 from .. import buttons
 from ..replies import TextReply
-from .actions import case_actions, plan_actions
+from .actions import case_actions, exit_actions, plan_actions
 from .engine import PAUSED, Conversation, Engine
 from .menu import show_menu
 from .views import cases as case_views
@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[frozenset[Role], Command]] = {
     "visit": (MENTOR, lambda conv, engine: engine.start(conv, "visit")),
     "plan": (MENTOR, lambda conv, engine: engine.start(conv, "plan")),
     "my_cases": (MENTOR, case_views.show_my_cases),
+    "assist": (MENTOR, lambda conv, engine: engine.start(conv, "assist")),
     "case_queue": (COORDINATOR, case_views.show_case_queue),
     "district_summary": (COORDINATOR, district_views.show_summary),
 }
@@ -73,9 +74,16 @@ ACTIONS: dict[str, tuple[frozenset[Role], Action]] = {
     buttons.HOUSEHOLDS: (MENTOR, household_views.show_households_page),
     buttons.RESUME: (MENTOR | COORDINATOR, _resume),
     buttons.DISCARD: (MENTOR | COORDINATOR, _discard),
+    # The household's way out.
+    buttons.DIMS: (MENTOR, _start_for_household("dimensions")),
+    buttons.LEAVE: (MENTOR, _start_for_household("household_exit")),
+    buttons.EXIT_DECISION: (COORDINATOR, exit_actions.decide_exit),
+    buttons.EDIT_ITEM: (MENTOR, lambda conv, engine, payload: engine.start(
+        conv, "plan_item_edit", {"item_id": payload.get("i")})),
 }
 # Actions that work beside a conversation in progress instead of ending it.
-KEEP_FLOW = frozenset({buttons.RESUME, buttons.DISCARD, buttons.ITEM})
+KEEP_FLOW = frozenset({buttons.RESUME, buttons.DISCARD, buttons.ITEM,
+                       buttons.EXIT_DECISION})
 
 
 def run_command(conv: Conversation, engine: Engine, key: str) -> None:
@@ -105,7 +113,7 @@ def _leave_current_flow(conv: Conversation, engine: Engine) -> None:
     if conv.state.flow:
         title = engine.flows[conv.state.flow].title
         engine.finish(conv)
-        conv.outcome.replies.insert(0, _note(f"ยกเลิก{title}ที่ค้างอยู่แล้ว ไม่มีการบันทึก"))
+        conv.outcome.replies.insert(0, _note(f"ยกเลิก{title}ที่ค้างอยู่แล้ว ไม่มีการบันทึกค่ะ"))
 
 
 def _note(text: str) -> TextReply:

@@ -274,8 +274,12 @@ class Engine:
         if on_tap is None:
             return None
         typed = text.strip()
-        for reply in step.ask(conv):
-            for button in reply.buttons:
-                if button.payload and button.label == typed and not button.pick_date:
+        buttons = [b for reply in step.ask(conv) for b in reply.buttons
+                   if b.payload and not b.pick_date]
+        # The label first; then the words the button says when tapped ('★สุขภาพ' says
+        # 'สุขภาพ'), which is what people type.
+        for matches in (lambda b: b.label == typed, lambda b: b.text == typed):
+            for button in buttons:
+                if matches(button) and button.payload is not None:
                     return on_tap(conv, button.payload.get("c", ""), button.payload)
         return None

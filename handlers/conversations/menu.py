@@ -21,6 +21,7 @@ MENUS: dict[Role, tuple[MenuItem, ...]] = {
         MenuItem("visit", "รายงานการเยี่ยมบ้าน"),
         MenuItem("plan", "แผนพัฒนาครัวเรือน"),
         MenuItem("my_cases", "เรื่องที่ส่งต่อ"),
+        MenuItem("assist", "บันทึกความช่วยเหลือ"),
     ),
     Role.COORDINATOR: (
         MenuItem("case_queue", "เรื่องรอดำเนินการ"),

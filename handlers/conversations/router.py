@@ -8,7 +8,6 @@ from models import ConversationState, Person
 from ..buttons import discard_button, resume_button
 from ..context import Context
 from ..incoming import Incoming, Kind
-from ..names import given_name
 from ..replies import Outcome, TextReply
 from . import commands
 from .engine import CANCEL_WORDS, PAUSED, Conversation, Engine
@@ -51,9 +50,9 @@ def _route(conv: Conversation, incoming: Incoming) -> None:
     elif conv.state.flow:
         ENGINE.answer(conv, incoming)
     elif incoming.kind is Kind.FOLLOW:
-        show_menu(conv, f"ยินดีต้อนรับกลับค่ะ คุณ{given_name(conv.person.name)}")
+        show_menu(conv, f"ยินดีต้อนรับกลับ {conv.person.name} ค่ะ")
     else:
-        show_menu(conv, "ยังไม่เข้าใจข้อความนี้ค่ะ เลือกจากเมนูด้านล่างได้เลย")
+        show_menu(conv, "ยังไม่เข้าใจข้อความนี้ค่ะ เลือกจากเมนูด้านล่างได้เลยค่ะ")
 
 
 def _route_tap(conv: Conversation, incoming: Incoming) -> None:
@@ -74,14 +73,14 @@ def _route_words(conv: Conversation, text: str) -> bool:
         if conv.state.flow:
             title = ENGINE.flows[conv.state.flow].title
             ENGINE.finish(conv)
-            show_menu(conv, f"ยกเลิก{title}แล้วค่ะ ไม่มีการบันทึก")
+            show_menu(conv, f"ยกเลิก{title}แล้ว ไม่มีการบันทึกค่ะ")
         else:
             show_menu(conv, "ไม่มีรายการที่ค้างอยู่ค่ะ")
         return True
     if typed.lower() in MENU_WORDS:
         note = None
         if conv.state.flow:
-            note = f"ยกเลิก{ENGINE.flows[conv.state.flow].title}ที่ค้างอยู่แล้ว ไม่มีการบันทึก"
+            note = f"ยกเลิก{ENGINE.flows[conv.state.flow].title}ที่ค้างอยู่แล้ว ไม่มีการบันทึกค่ะ"
             ENGINE.finish(conv)
         show_menu(conv, note)
         return True
@@ -113,7 +112,7 @@ def _expire(conv: Conversation) -> None:
         conv.state.data = {PAUSED: paused}
         conv.outcome.say(TextReply(
             f"{flow.title}ที่ค้างไว้หมดเวลาแล้ว (ไม่มีการตอบ 30 นาที) ยังไม่ได้บันทึกค่ะ\n"
-            "ต้องการทำต่อจากเดิมหรือไม่",
+            "ต้องการทำต่อจากเดิมหรือไม่คะ",
             buttons=(resume_button(), discard_button(),
                      *menu_buttons(conv.person.role))))
     else:

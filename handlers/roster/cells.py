@@ -55,17 +55,25 @@ def members(text: str) -> int:
     return int(value)
 
 
-def dimensions(text: str) -> frozenset[str]:
-    """'income|health' or 'รายได้, สุขภาพ' -> {'income', 'health'}; empty cell -> no dimensions."""
-    codes, unknown = set(), []
+def split_dimensions(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """'health|living' or 'สุขภาพ, ความเป็นอยู่' -> the codes in the order given (each once),
+    and the words that are not dimensions."""
+    codes: list[str] = []
+    unknown: list[str] = []
     for word in _DIMENSION_SPLIT.split(text):
         if not word.strip():
             continue
         code = parse_dimension(word)
         if code is None:
             unknown.append(word.strip())
-        else:
-            codes.add(code)
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), unknown
+
+
+def dimensions(text: str) -> frozenset[str]:
+    """'income|health' or 'รายได้, สุขภาพ' -> {'income', 'health'}; empty cell -> no dimensions."""
+    codes, unknown = split_dimensions(text)
     if unknown:
         raise CellError(f"has unknown dimension(s) {', '.join(unknown)} "
                         "(use income, living, health, education, access or the Thai names)")

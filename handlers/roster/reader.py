@@ -53,19 +53,25 @@ class RosterTable:
 def read_roster(path: str | Path) -> RosterTable:
     """Open the file and check its header; raises RosterFileError or RosterRejected (line 1)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw = _csv_rows(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        raw = _xlsx_rows(path)
-    else:
-        raise RosterFileError(f"{path.name}: expected a .csv or .xlsx file")
+    raw = read_rows(path)
     first = next(raw, None)
     if first is None:
         raise RosterFileError(f"{path.name} is empty")
     columns = _map_header(first[1])
     labels = {field: clean(first[1][index]) for field, index in columns.items()}
     return RosterTable(labels=labels, rows=_keyed(raw, columns))
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Every row of a .csv (UTF-8) or .xlsx file as cell texts, with the file's line number,
+    read lazily; raises RosterFileError when the file cannot be read. The agency import
+    (handlers/agency_import.py) reads its files with this too."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    raise RosterFileError(f"{path.name}: expected a .csv or .xlsx file")
 
 
 def _map_header(header: list[str]) -> dict[str, int]:

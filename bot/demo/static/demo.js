@@ -16,7 +16,7 @@
     'ต.ค.', 'พ.ย.', 'ธ.ค.'];
   // How a message reached the person, when not as the answer to what they sent.
   const VIA_LABEL = { push: 'แจ้งเตือน', multicast: 'ส่งถึงหลายคน', broadcast: 'ประกาศถึงทุกคน' };
-  const ROLE_LABEL = { mentor: 'พี่เลี้ยง', coordinator: 'ผู้ประสานงานอำเภอ', stranger: 'ผู้ใช้ทั่วไป' };
+  const ROLE_LABEL = { mentor: 'พี่เลี้ยง', coordinator: 'ผู้ประสานงาน ศจพ.อ.', stranger: 'ผู้ใช้ทั่วไป' };
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -290,7 +290,7 @@
   }
   function updateWho() {
     const p = state.current;
-    els.who.textContent = p ? `คุณคือ: ${p.name} (${p.roleLabel || ROLE_LABEL[p.role]}${p.district ? ' อ.' + p.district : ''})` : 'ยังไม่ได้เลือกผู้ใช้';
+    els.who.textContent = p ? `คุณคือ: ${p.name} (${p.roleLabel || ROLE_LABEL[p.role]}${p.district ? (p.role === 'coordinator' ? '' : ' อ.') + p.district : ''})` : 'ยังไม่ได้เลือกผู้ใช้';
   }
   function selectPerson(key) {
     const p = state.people.find((x) => x.key === key);

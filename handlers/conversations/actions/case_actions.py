@@ -27,8 +27,8 @@ def _acknowledge(conv: Conversation, engine: Engine, case_id) -> None:
     text = f"รับเรื่อง #{case.id} แล้วค่ะ"
     if push is not None:
         conv.outcome.pushes.append(push)
-        text += " แจ้งพี่เลี้ยงทราบแล้ว"
-    text += "\nเมื่อส่งต่อหน่วยงานหรือได้ผลแล้ว กดปุ่มบนการ์ดนี้ได้เลย"
+        text += " แจ้งพี่เลี้ยงทราบแล้วค่ะ"
+    text += "\nเมื่อส่งต่อหน่วยงานหรือได้ผลแล้ว กดปุ่มบนการ์ดนี้ได้เลยค่ะ"
     conv.outcome.say(TextReply(text))
     conv.outcome.say(Cards(alt_text=f"เรื่อง #{case.id}",
                            cards=(case_card(case, conv.ctx, for_coordinator=True),)))

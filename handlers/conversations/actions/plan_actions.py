@@ -37,11 +37,11 @@ def set_item_status(conv: Conversation, engine: Engine, payload: dict) -> None:
     if plans.change_status(conv.session, item, conv.person, status, conv.ctx):
         note = f"บันทึกสถานะกิจกรรม “{action}” เป็น {word} แล้วค่ะ"
     else:
-        note = f"กิจกรรม “{action}” มีสถานะ {word} อยู่แล้วค่ะ ไม่มีการเปลี่ยนแปลง"
+        note = f"กิจกรรม “{action}” มีสถานะ {word} อยู่แล้ว ไม่มีการเปลี่ยนแปลงค่ะ"
     household = conv.session.get(Household, item.household_id)
     if household is None:   # the item's foreign key: deleting a household deletes its items
         raise LookupError(f"plan item {item.id}: household {item.household_id} is gone")
-    _then_current(conv, engine, note, plan_reply(conv.session, household))
+    _then_current(conv, engine, note, plan_reply(conv.session, household, conv.ctx.tz))
 
 
 def _then_current(conv: Conversation, engine: Engine, note: str, card: Reply | None = None) -> None:

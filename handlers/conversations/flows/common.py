@@ -1,6 +1,8 @@
 """Steps and helpers more than one flow uses."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from models import Household
 
 from ... import access
@@ -29,6 +31,16 @@ def checked_household(conv: Conversation) -> Household:
     return household
 
 
+def household_guard(gone: str) -> Callable[[Conversation], str | None]:
+    """A flow's guard: the household may be reassigned (or leave the programme) while the mentor
+    is half-way through; then the flow cannot go on, and ``gone`` says so."""
+    def guard(conv: Conversation) -> str | None:
+        if "h" in conv.data and current_household(conv) is None:
+            return gone
+        return None
+    return guard
+
+
 def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Next:
     """Set the household from the button that started the flow, or ask for one."""
     if args.get("household_id") is not None:
@@ -40,7 +52,7 @@ def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Nex
     households = access.mentor_households(conv.session, conv.person)
     if not households:
         return Done([TextReply("ยังไม่มีครัวเรือนในความดูแลของท่านค่ะ "
-                               "กรุณาติดต่อ ศจพ.อ. เพื่อรับมอบหมายครัวเรือน")])
+                               "กรุณาติดต่อ ศจพ.อ. เพื่อรับมอบหมายครัวเรือนค่ะ")])
     if len(households) == 1:
         conv.data["h"] = households[0].id
         return first_step

@@ -4,7 +4,7 @@ from __future__ import annotations
 from models import Case, CaseStatus
 from models.dimensions import dimension_label
 
-from ... import cases
+from ... import cases, household_exits
 from ...cards import STATUS_WORDS, case_card
 from ...context import Context
 from ...limits import MAX_BUBBLES
@@ -19,15 +19,28 @@ MAX_LINES = 30    # a mentor's compact list
 def show_case_queue(conv: Conversation, engine: Engine) -> None:
     """เรื่องรอดำเนินการ: the district's cases not closed, open ones (oldest) first."""
     shown, total = cases.district_queue(conv.session, conv.person, MAX_BUBBLES)
-    if not shown:
+    exits, exits_total = household_exits.waiting_in_district(conv.session, conv.person,
+                                                             MAX_BUBBLES)
+    if not shown and not exits:
         conv.outcome.say(TextReply("ไม่มีเรื่องค้างในอำเภอค่ะ", buttons=menu_buttons(conv.person.role)))
         return
-    cards = tuple(case_card(c, conv.ctx, for_coordinator=True) for c in shown)
-    conv.outcome.say(Cards(alt_text=f"เรื่องรอดำเนินการ {total} เรื่อง", cards=cards))
+    if shown:
+        cards = tuple(case_card(c, conv.ctx, for_coordinator=True) for c in shown)
+        conv.outcome.say(Cards(alt_text=f"เรื่องรอดำเนินการ {total} เรื่อง", cards=cards))
     if total > len(shown):
         conv.outcome.say(
-            TextReply(f"และอีก {total - len(shown)} เรื่อง (แสดง {len(shown)} เรื่องที่รอนานที่สุดก่อน)")
+            TextReply(f"และอีก {total - len(shown)} เรื่องค่ะ "
+                      f"ด้านบนคือ {len(shown)} เรื่องที่รอนานที่สุดค่ะ")
         )
+    if exits:
+        # Requests to leave the programme wait here too: a coordinator who registered after
+        # the request's card was pushed still finds it.
+        more = f" (แสดง {len(exits)} รายการแรก)" if exits_total > len(exits) else ""
+        conv.outcome.say(TextReply(f"คำขอให้ครัวเรือนออกจากโครงการที่รอยืนยัน {exits_total} "
+                                   f"รายการ{more}ค่ะ"))
+        conv.outcome.say(Cards(alt_text=f"คำขอออกจากโครงการ {exits_total} รายการ", cards=tuple(
+            household_exits.exit_card(conv.session, request, household, conv.ctx, mentor=mentor)
+            for request, household, mentor in exits)))
 
 
 def show_my_cases(conv: Conversation, engine: Engine) -> None:
@@ -46,7 +59,7 @@ def show_my_cases(conv: Conversation, engine: Engine) -> None:
     lines = [f"เรื่องที่ส่งขอความช่วยเหลือ {total} เรื่อง (ล่าสุดก่อน)"]
     lines += [_compact_line(c, conv.ctx) for c in shown]
     if total > len(shown):
-        lines.append(f"และอีก {total - len(shown)} เรื่อง")
+        lines.append(f"และอีก {total - len(shown)} เรื่องค่ะ")
     conv.outcome.say(TextReply("\n".join(lines)))
 
 
