@@ -107,7 +107,8 @@ def test_a_visit_follows_up_the_plan_and_a_case_and_records_the_help(
     mentor.say("๓,๕๐๐ บาท")                        # Thai digits and a comma: 3,500 baht
     assert "วิเคราะห์ 4 ท (1/4)" in mentor.text
     mentor.tap_through("ข้ามทั้ง 4 ท", "ไม่พบปัญหาใหม่", "ข้าม", "6 มิ.ย. 2569")
-    assert "ติดตามผล" in mentor.text and "ได้รับฝึกอาชีพ" in mentor.text
+    assert "ติดตามผล" in mentor.text
+    assert "ได้รับความช่วยเหลือ ฝึกอาชีพ โดย พช.อ. 3,500 บาท" in mentor.text
     assert records(db) == []                      # nothing before ยืนยัน
     mentor.tap("ยืนยัน")
     assert "บันทึกการเยี่ยมบ้านนางจันทร์ดี พิมพา เรียบร้อยแล้วค่ะ" in mentor.text

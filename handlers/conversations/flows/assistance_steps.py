@@ -48,13 +48,15 @@ def draft(conv: Conversation, *, given_on: date | None = None, case_id: int | No
         case_id=case_id, visit_id=visit_id)
 
 
-def summary_line(conv: Conversation, words: dict[str, str]) -> str:
-    """'ฝึกอาชีพ โดย พช.อ. 3,000 บาท' for what is answered so far."""
-    a = answers(conv)
-    d = draft(conv)
-    line = f"{words.get(a['k'], a['k'])} โดย {assistance.giver(d)}"
-    if d.value_baht is not None:
-        line += f" {assistance.format_baht(d.value_baht)}"
+def summary_line(conv: Conversation, words: dict[str, str],
+                 saved: dict | None = None) -> str:
+    """'ฝึกอาชีพ โดย พช.อ. 3,000 บาท' for what is answered so far (or for ``saved`` answers
+    kept aside by a flow)."""
+    a = answers(conv) if saved is None else saved
+    line = f"{words.get(a['k'], a['k'])} โดย "
+    line += assistance.MENTOR_WORDS if a.get("me") else (a.get("an") or "-")
+    if a.get("v"):
+        line += f" {assistance.format_baht(Decimal(a['v']))}"
     return line
 
 
@@ -64,6 +66,8 @@ class AssistanceSteps:
     household: Callable[[Conversation], Household]   # whose help (area of the agency list)
     then: Callable[[Conversation], Next]             # once the last question is answered
     heading: Callable[[Conversation], str]           # what the questions are about
+    kind_question: str = "ความช่วยเหลือที่ได้รับเป็นแบบใดคะ"
+    note_question: str = "บันทึกเพิ่มเติมสั้น ๆ (ถ้ามี) หรือกด ข้าม ค่ะ"
     ask_agency: bool = True
     ask_value: bool = True
     offer_myself: bool = False     # the mentor may be who helped
@@ -111,7 +115,7 @@ class AssistanceSteps:
     # -- kind --------------------------------------------------------------------------------
     def _ask_kind(self, conv: Conversation):
         kinds = assistance.kinds(conv.session)
-        return [TextReply(f"{self.heading(conv)}\nความช่วยเหลือที่ได้รับเป็นแบบใดคะ",
+        return [TextReply(f"{self.heading(conv)}\n{self.kind_question}",
                           buttons=tuple(conv.tap(k.short_th, k.code, text=k.label_th)
                                         for k in kinds))]
 
@@ -211,7 +215,7 @@ class AssistanceSteps:
 
     # -- note --------------------------------------------------------------------------------
     def _ask_note(self, conv: Conversation):
-        return [TextReply("บันทึกเพิ่มเติมสั้น ๆ (ถ้ามี) หรือกด ข้าม ค่ะ",
+        return [TextReply(self.note_question,
                           buttons=(conv.tap(SKIP_NOTE, "skip"),))]
 
     def _note_tapped(self, conv: Conversation, value: str, payload: dict) -> Answer:

@@ -252,7 +252,7 @@ def _save(conv: Conversation) -> Next:
         text += f"\nส่งเรื่องขอความช่วยเหลือ {cases} เรื่องถึง ศจพ.อ. แล้วค่ะ"
     helped = sum(1 for f in draft.follow_ups if f.help is not None)
     if helped:
-        text += f"\nบันทึกความช่วยเหลือที่ได้รับ {helped} เรื่อง และแจ้ง ศจพ.อ. ปิดเรื่องแล้วค่ะ"
+        text += f"\nบันทึกความช่วยเหลือที่ได้รับ {helped} เรื่อง ปิดเรื่องและแจ้ง ศจพ.อ. แล้วค่ะ"
     if visit.was_overdue:
         text += "\nรายงานหลังวันนัด จึงบันทึกว่าเยี่ยมล่าช้าค่ะ"
     return Done([TextReply(text + "\nต้องการทำอะไรต่อคะ", buttons=next_actions(conv, household))])

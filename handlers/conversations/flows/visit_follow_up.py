@@ -191,8 +191,10 @@ def summary(conv: Conversation) -> str | None:
             lines.append(f"{_short(item.household_action, 40) if item else '-'}: "
                          f"{ITEM_WORDS[ItemStatus(answer)]}")
         else:
-            help_answers = conv.data.get(HELP, {}).get(str(entry["id"]), {})
-            lines.append(f"เรื่อง #{entry['id']}: ได้รับ{words.get(help_answers.get('k'), '')}")
+            help_answers = conv.data.get(HELP, {}).get(str(entry["id"]))
+            got = (assistance_steps.summary_line(conv, words, help_answers) if help_answers
+                   else "-")
+            lines.append(f"เรื่อง #{entry['id']}: ได้รับความช่วยเหลือ {got}")
     if unchanged:
         lines.append(f"ไม่เปลี่ยนแปลง {unchanged} รายการ")
     return "\n".join(lines)

@@ -142,6 +142,8 @@ def _self_help_given(conv: Conversation) -> Next:
 SELF_HELP = assistance_steps.AssistanceSteps(
     prefix="self_", household=checked_household, then=_self_help_given,
     heading=lambda conv: f"{_heading(conv)}: พี่เลี้ยงช่วยแก้เอง",
+    kind_question="ท่านช่วยครัวเรือนแบบใดคะ",
+    note_question="เล่าสั้น ๆ ว่าทำอะไรไปบ้าง (ถ้ามี) หรือกด ข้าม ค่ะ",
     ask_agency=False, ask_value=False, ask_date=False)
 
 
