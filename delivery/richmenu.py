@@ -58,8 +58,8 @@ LAYOUTS: dict[Role, Layout] = {
         Area("plan", 1666, 0, 834, 843), Area("my_cases", 0, 843, 833, 843),
         Area("assist", 833, 843, 833, 843), Area(None, 1666, 843, 834, 843))),
     Role.COORDINATOR: Layout(2500, 843, (
-        Area("case_queue", 0, 0, 833, 843), Area("district_summary", 833, 0, 833, 843),
-        Area(None, 1666, 0, 834, 843))),
+        Area("case_queue", 0, 0, 625, 843), Area("district_summary", 625, 0, 625, 843),
+        Area("monthly_figures", 1250, 0, 625, 843), Area(None, 1875, 0, 625, 843))),
 }
 
 

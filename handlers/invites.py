@@ -1,4 +1,5 @@
-"""Registration codes for mentors and coordinators: issue, reissue, list the open ones.
+"""Registration codes for mentors, coordinators and province officers: issue, reissue, list
+the open ones.
 
 A person registers on LINE by typing the one-time code the district gave them
 (handlers/registration.py). Codes are issued in bulk after a roster import and one at a time
@@ -25,7 +26,8 @@ from .thai_text import clean
 
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงาน ศจพ.อ."}
+ROLE_LABELS = {Role.MENTOR: "พี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงาน ศจพ.อ.",
+               Role.PROVINCE: "เจ้าหน้าที่ ศจพ.จ."}
 # A clash needs a fresh draw; several in a row would mean the code space is nearly full.
 MAX_TRIES = 5
 
@@ -33,6 +35,7 @@ MAX_TRIES = 5
 # Operators type the district as it is spoken: "อำเภอวังสะพุง", "อ.วังสะพุง". Stored bare, as
 # the roster (and so households and cases) has it.
 DISTRICT_PREFIXES = ("อำเภอ", "อ.")
+PROVINCE_PREFIXES = ("จังหวัด", "จ.")
 
 
 class InviteError(Exception):
@@ -149,13 +152,22 @@ def find_by_phone(session: Session, phone: str) -> Person | None:
     return session.scalar(select(Person).where(Person.phone == _phone(phone)))
 
 
-def district_name(text: str) -> str:
-    """'อำเภอวังสะพุง', 'อ. วังสะพุง' -> 'วังสะพุง'."""
+def _without(prefixes: tuple[str, ...], text: str) -> str:
     typed = clean(text)
-    for prefix in DISTRICT_PREFIXES:
+    for prefix in prefixes:
         if typed.startswith(prefix):
             return clean(typed[len(prefix):])
     return typed
+
+
+def district_name(text: str) -> str:
+    """'อำเภอวังสะพุง', 'อ. วังสะพุง' -> 'วังสะพุง'."""
+    return _without(DISTRICT_PREFIXES, text)
+
+
+def province_name(text: str) -> str:
+    """'จังหวัดเลย', 'จ. เลย' -> 'เลย'."""
+    return _without(PROVINCE_PREFIXES, text)
 
 
 def has_households(session: Session, district: str, province: str) -> bool:
@@ -175,14 +187,8 @@ def create_coordinator(session: Session, name: str, district: str, province: str
     if person is not None and person.role is not Role.COORDINATOR:
         raise InviteError("that phone number belongs to a mentor, not a coordinator")
     if person is None:
-        fields = {"name": clean(name), "district": district_name(district),
-                  "province": clean(province)}
-        for label, value in fields.items():
-            if not value:
-                raise InviteError(f"{label} is empty")
-            limit = cast(String, Person.__table__.c[label].type).length
-            if limit is not None and len(value) > limit:
-                raise InviteError(f"{label} is too long")
+        fields = _checked_fields({"name": clean(name), "district": district_name(district),
+                                  "province": clean(province)})
         if not force and not has_households(session, fields["district"], fields["province"]):
             raise InviteError(
                 f"no household in district '{fields['district']}', province "
@@ -195,6 +201,43 @@ def create_coordinator(session: Session, name: str, district: str, province: str
         log.info("coordinator created: person %s", person.id)
     elif is_registered(person):
         raise InviteError("this coordinator is already registered on LINE")
+    return issue_code(session, person, now, valid_days)
+
+
+def _checked_fields(fields: dict[str, str]) -> dict[str, str]:
+    for label, value in fields.items():
+        if not value:
+            raise InviteError(f"{label} is empty")
+        limit = cast(String, Person.__table__.c[label].type).length
+        if limit is not None and len(value) > limit:
+            raise InviteError(f"{label} is too long")
+    return fields
+
+
+def create_province_officer(session: Session, name: str, province: str, phone: str | None,
+                            now: datetime, valid_days: int,
+                            force: bool = False) -> RegistrationCode:
+    """A province officer (ศจพ.จ.: the whole province's exports and figures, no district) and
+    their code. An officer with that phone is reused as is. A province with no household in
+    the database is refused unless ``force`` (most likely a typo)."""
+    person = find_by_phone(session, phone) if phone else None
+    if person is not None and person.role is not Role.PROVINCE:
+        raise InviteError("that phone number belongs to a mentor or a coordinator, "
+                          "not a province officer")
+    if person is None:
+        fields = _checked_fields({"name": clean(name), "province": province_name(province)})
+        if not force and session.scalar(select(Household.id).where(
+                Household.province == fields["province"]).limit(1)) is None:
+            raise InviteError(
+                f"no household in province '{fields['province']}': check the spelling (as in "
+                "the roster), or use --force if the roster is not imported yet")
+        person = Person(role=Role.PROVINCE, phone=_phone(phone) if phone else None,
+                        district="", created_at=now, updated_at=now, **fields)
+        session.add(person)
+        session.flush()
+        log.info("province officer created: person %s", person.id)
+    elif is_registered(person):
+        raise InviteError("this province officer is already registered on LINE")
     return issue_code(session, person, now, valid_days)
 
 

@@ -33,10 +33,12 @@ HOW_TO_REGISTER = (
     "กรุณาพิมพ์รหัสนั้นในแชตนี้ เช่น ACDE-3456 ค่ะ\n\n"
     "หากยังไม่ได้รับรหัส กรุณาติดต่อสำนักงานพัฒนาชุมชนอำเภอของท่านค่ะ"
 )
-ROLE_WORDS = {Role.MENTOR: "ข้าราชการพี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงาน ศจพ.อ."}
-# How a role and its district read together: "ข้าราชการพี่เลี้ยง อำเภอวังสะพุง",
-# "ผู้ประสานงาน ศจพ.อ.วังสะพุง".
-ROLE_IN_DISTRICT = {Role.MENTOR: "{role} อำเภอ{district}", Role.COORDINATOR: "{role}{district}"}
+ROLE_WORDS = {Role.MENTOR: "ข้าราชการพี่เลี้ยง", Role.COORDINATOR: "ผู้ประสานงาน ศจพ.อ.",
+              Role.PROVINCE: "เจ้าหน้าที่ ศจพ.จ."}
+# How a role and its area read together: "ข้าราชการพี่เลี้ยง อำเภอวังสะพุง",
+# "ผู้ประสานงาน ศจพ.อ.วังสะพุง", "เจ้าหน้าที่ ศจพ.จ.เลย" (a province officer has no district).
+ROLE_IN_DISTRICT = {Role.MENTOR: "{role} อำเภอ{district}", Role.COORDINATOR: "{role}{district}",
+                    Role.PROVINCE: "{role}{province}"}
 
 
 def handle_stranger(session: Session, incoming: Incoming, ctx: Context) -> Outcome:
@@ -88,7 +90,8 @@ def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Ou
 def role_in_district(person: Person) -> str:
     """'ผู้ประสานงาน ศจพ.อ.วังสะพุง', 'ข้าราชการพี่เลี้ยง อำเภอวังสะพุง'."""
     return ROLE_IN_DISTRICT[person.role].format(role=ROLE_WORDS[person.role],
-                                                district=person.district)
+                                                district=person.district,
+                                                province=person.province)
 
 
 def welcome_text(person: Person) -> str:
@@ -96,6 +99,9 @@ def welcome_text(person: Person) -> str:
             f"ลงทะเบียนเป็น{role_in_district(person)} เรียบร้อยแล้วค่ะ")
     if person.role is Role.MENTOR:
         return text + "\nพิมพ์ \"เมนู\" เพื่อดูบ้านที่ดูแลและรายงานการเยี่ยมบ้านได้เลยค่ะ"
+    if person.role is Role.PROVINCE:
+        return text + ("\nไฟล์ข้อมูลและสถิติรายเดือนของจังหวัดขอได้จากผู้ดูแลระบบค่ะ "
+                       "(ยังไม่มีเมนูสำหรับ ศจพ.จ. ในแชตนี้ค่ะ)")
     return text + "\nเรื่องที่พี่เลี้ยงส่งขอความช่วยเหลือในอำเภอจะแจ้งมาที่แชตนี้ค่ะ"
 
 

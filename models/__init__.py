@@ -4,6 +4,7 @@ from .assistance import AssistanceKind, AssistanceRecord
 from .base import Base, UTCDateTime, utcnow
 from .cases import Case, CaseClosure, CaseEvent, CaseStatus
 from .conversation import ConversationState
+from .exports import ExportRecord
 from .households import (
     Assignment,
     DimensionChange,
@@ -47,6 +48,7 @@ __all__ = [
     "DimensionChange",
     "DimensionPass",
     "EventStatus",
+    "ExportRecord",
     "ExitReason",
     "GoalLevel",
     "GoalLevelChange",

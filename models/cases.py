@@ -39,7 +39,7 @@ class Case(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     visit_problem_id: Mapped[int | None] = mapped_column(
-        ForeignKey("visit_problems.id", ondelete="SET NULL"))
+        ForeignKey("visit_problems.id", ondelete="SET NULL"), index=True)
     dimension: Mapped[str] = mapped_column(String(16))
     indicator_no: Mapped[int | None] = mapped_column(Integer)   # the จปฐ. indicator, if named
     note: Mapped[str | None] = mapped_column(Text)
@@ -77,4 +77,4 @@ class CaseEvent(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     action: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus))
     note: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

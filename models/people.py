@@ -13,6 +13,7 @@ from .base import Base, UTCDateTime, utcnow
 class Role(str, enum.Enum):
     MENTOR = "mentor"
     COORDINATOR = "coordinator"
+    PROVINCE = "province"      # ศจพ.จ.: the province's officer (exports, statistics); no district
 
 
 class Person(Base):

@@ -104,7 +104,7 @@ class GoalLevelChange(Base):
     from_level: Mapped[GoalLevel | None] = mapped_column(_enum(GoalLevel))
     to_level: Mapped[GoalLevel] = mapped_column(_enum(GoalLevel))
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class AppSetting(Base):

@@ -15,7 +15,7 @@ class Visit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    visited_on: Mapped[date] = mapped_column(Date)
+    visited_on: Mapped[date] = mapped_column(Date, index=True)   # exports: a range of days
     # The "4 ท": ทัศนคติ, ทักษะ, ทรัพยากร, ทางออก. None: skipped.
     attitude: Mapped[str | None] = mapped_column(Text)
     skills: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from . import (
     agency_commands,
     db_commands,
     demo_commands,
+    export_commands,
     invite_commands,
     outbox_commands,
     richmenu_commands,
@@ -20,6 +21,7 @@ from . import (
 
 def init_app(app: Flask) -> None:
     for module in (db_commands, roster_commands, agency_commands, invite_commands,
-                   outbox_commands, scheduler_commands, richmenu_commands, demo_commands):
+                   outbox_commands, scheduler_commands, richmenu_commands, demo_commands,
+                   export_commands):
         for command in module.commands:
             app.cli.add_command(command)

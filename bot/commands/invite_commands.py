@@ -12,21 +12,31 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from handlers.codes import display_code
-from handlers.invites import ROLE_LABELS, InviteError, create_coordinator, open_codes, reissue_code
+from handlers.invites import (
+    ROLE_LABELS,
+    InviteError,
+    create_coordinator,
+    create_province_officer,
+    open_codes,
+    reissue_code,
+)
 from handlers.thai_dates import format_thai_date, to_local_date
 from models import RegistrationCode
 
 from ..services import services
 
-invite_group = AppGroup("invite", help="Registration codes for mentors and coordinators.")
+invite_group = AppGroup("invite", help="Registration codes for mentors, coordinators and "
+                                        "province officers.")
 
 
 def code_line(code: RegistrationCode, tz: tzinfo) -> str:
-    """CODE<TAB>name<TAB>role<TAB>district<TAB>expiry (Thai date): pastes into a spreadsheet."""
+    """CODE<TAB>name<TAB>role<TAB>district<TAB>expiry (Thai date): pastes into a spreadsheet.
+    A province officer has no district: their province is shown there (จังหวัดเลย)."""
     person = code.person
     expires = format_thai_date(to_local_date(code.expires_at, tz))
+    area = person.district or f"จังหวัด{person.province}"
     return "\t".join((display_code(code.code), person.name, ROLE_LABELS[person.role],
-                      person.district, expires))
+                      area, expires))
 
 
 @invite_group.command("list")
@@ -56,6 +66,20 @@ def coordinator(name: str, district: str, province: str, phone: str | None,
     The district may be typed with อำเภอ/อ. in front; it is stored without."""
     _issue(lambda session, now, days: create_coordinator(
         session, name, district, province, phone, now, days, force=force))
+
+
+@invite_group.command("province")
+@click.option("--name", required=True, help="Full name, e.g. นายสมชาย ใจดี.")
+@click.option("--province", required=True, help="Province (จังหวัด) they work for.")
+@click.option("--phone", help="Digits; a province officer already holding it is reused.")
+@click.option("--force", is_flag=True,
+              help="Create even if no household of that province is in the database yet.")
+def province_officer(name: str, province: str, phone: str | None, force: bool) -> None:
+    """Create a province officer (เจ้าหน้าที่ ศจพ.จ.) and print their code.
+
+    They may have the exports of the whole province (`mentorbot export --as PHONE`)."""
+    _issue(lambda session, now, days: create_province_officer(
+        session, name, province, phone, now, days, force=force))
 
 
 @invite_group.command("reissue")

@@ -29,6 +29,7 @@ MAX_BYTES = 1_000_000       # LINE's limit for a rich menu image
 
 BACKGROUND = "#F2F4F3"
 GAP = 14
+MARGIN = 18               # at least between a tile's edge and its widest line
 CIRCLE, ICON = 280, 170   # white disc, and the icon inside it
 # key -> (tile colour, emoji, the label broken into lines, a short hint)
 LOOKS: dict[str | None, tuple[str, str, tuple[str, ...], str]] = {
@@ -39,6 +40,7 @@ LOOKS: dict[str | None, tuple[str, str, tuple[str, ...], str]] = {
     "assist": ("#8E24AA", "\U0001F91D", ("บันทึก", "ความช่วยเหลือ"), ""),
     "case_queue": ("#E53935", "\U0001F4E5", ("เรื่องรอ", "ดำเนินการ"), ""),
     "district_summary": ("#1E88E5", "\U0001F4CA", ("สรุปอำเภอ",), "ภาพรวมทั้งอำเภอ"),
+    "monthly_figures": ("#00897B", "\U0001F4C8", ("สรุป", "รายเดือน"), "เทียบเดือนก่อน"),
     None: ("#546E7A", "", ("เมนู",), "ดูเมนูทั้งหมด"),
 }
 
@@ -57,9 +59,11 @@ def _tile(image: Image.Image, pen: ImageDraw.ImageDraw, role: Role, area: Area) 
     assert "".join(lines) == area_label(role, area), f"{area.key}: lines must spell the label"
     box = (area.x + GAP, area.y + GAP, area.x + area.width - GAP, area.y + area.height - GAP)
     pen.rounded_rectangle(box, radius=48, fill=colour)
-    size = 118 if max(len(line) for line in lines) <= 9 else 104
+    room = box[2] - box[0] - 2 * MARGIN
+    size = _fitting(pen, FONT_BOLD, 118 if max(len(line) for line in lines) <= 9 else 104,
+                    lines, room)
     font = _font(FONT_BOLD, size)
-    small = _font(FONT_PLAIN, 64)
+    small = _font(FONT_PLAIN, _fitting(pen, FONT_PLAIN, 64, (hint,), room))
     line_step, hint_step = int(size * 1.3), 90 if hint else 0
     block = CIRCLE + 60 + line_step * len(lines) + hint_step
     centre_x, top = area.x + area.width // 2, area.y + (area.height - block) // 2
@@ -75,6 +79,15 @@ def _tile(image: Image.Image, pen: ImageDraw.ImageDraw, role: Role, area: Area) 
         y += line_step
     if hint:
         pen.text((centre_x, y), hint, font=small, fill="#FFFFFF", anchor="ma")
+
+
+def _fitting(pen: ImageDraw.ImageDraw, path: str, size: int, lines: tuple[str, ...],
+             room: int) -> int:
+    """The largest size up to ``size`` at which every line fits ``room`` pixels across (a
+    narrow tile, such as one of four in a row, gets smaller letters)."""
+    while size > 40 and max(pen.textlength(line, font=_font(path, size)) for line in lines) > room:
+        size -= 2
+    return size
 
 
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:

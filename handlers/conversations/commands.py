@@ -13,6 +13,7 @@ from .menu import show_menu
 from .views import cases as case_views
 from .views import district as district_views
 from .views import households as household_views
+from .views import monthly as monthly_views
 
 Command = Callable[[Conversation, Engine], None]
 Action = Callable[[Conversation, Engine, dict], None]
@@ -28,6 +29,7 @@ COMMANDS: dict[str, tuple[frozenset[Role], Command]] = {
     "assist": (MENTOR, lambda conv, engine: engine.start(conv, "assist")),
     "case_queue": (COORDINATOR, case_views.show_case_queue),
     "district_summary": (COORDINATOR, district_views.show_summary),
+    "monthly_figures": (COORDINATOR, monthly_views.show_monthly),
 }
 
 

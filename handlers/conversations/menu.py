@@ -26,8 +26,14 @@ MENUS: dict[Role, tuple[MenuItem, ...]] = {
     Role.COORDINATOR: (
         MenuItem("case_queue", "เรื่องรอดำเนินการ"),
         MenuItem("district_summary", "สรุปอำเภอ"),
+        MenuItem("monthly_figures", "สรุปรายเดือน"),
     ),
+    # The province officer (ศจพ.จ.) has nothing to do in the chat yet (exports are made by the
+    # operator; the dashboard comes next); no rich menu either (delivery/richmenu.py LAYOUTS).
+    Role.PROVINCE: (),
 }
+NO_MENU = ("ขณะนี้ยังไม่มีเมนูในแชตนี้สำหรับบทบาทของท่านค่ะ "
+           "ไฟล์ข้อมูลและสถิติขอได้จากผู้ดูแลระบบค่ะ")
 
 MENU_WORDS = {"เมนู", "menu", "เมนูหลัก"}
 
@@ -46,5 +52,6 @@ def command_for_text(role: Role, text: str) -> str | None:
 
 def show_menu(conv, note: str | None = None) -> None:
     """The menu as quick replies, after an optional note."""
-    text = (note + "\n\n" if note else "") + "เลือกสิ่งที่ต้องการได้เลยค่ะ"
-    conv.outcome.say(TextReply(text, buttons=menu_buttons(conv.person.role)))
+    buttons = menu_buttons(conv.person.role)
+    text = (note + "\n\n" if note else "") + ("เลือกสิ่งที่ต้องการได้เลยค่ะ" if buttons else NO_MENU)
+    conv.outcome.say(TextReply(text, buttons=buttons))
