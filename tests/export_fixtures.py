@@ -74,7 +74,7 @@ class Script:
         draft = VisitDraft(visited_on=day, attitude=four_t[0], skills=four_t[1],
                            resources=four_t[2], way_out=four_t[3], problems=tuple(problems),
                            next_visit_due=next_due, follow_ups=tuple(follow_ups))
-        visit, _ = visits.record_visit(self.s, household, mentor, draft, self.ctx(day))
+        visit = visits.record_visit(self.s, household, mentor, draft, self.ctx(day)).visit
         return visit
 
     def agency_id(self, short_name: str) -> int:

@@ -261,3 +261,52 @@ def test_the_mentor_as_the_giver_and_a_typed_agency(mentor, db):
     assert first.by_mentor and first.agency_name is None and first.kind == "supplies"
     assert not second.by_mentor and second.agency_id is None
     assert second.agency_name == "มูลนิธิเพื่อนบ้าน" and second.given_on == date(2026, 5, 6)
+
+
+def _visit_up_to_the_case(mentor) -> None:
+    """Through the follow-up: the income item ต่อเนื่อง, health unchanged, the case helped."""
+    mentor.say("รายงานการเยี่ยมบ้าน")
+    mentor.tap_through("วันนี้", "ต่อเนื่อง", "ต่อเนื่อง", "ได้รับความช่วยเหลือ", "ฝึกอาชีพ",
+                       "พช.อ.", "ไม่ระบุ")
+
+
+def test_a_status_changed_after_the_answer_is_not_put_back(mentor, db, clock, open_work, ids):
+    """The plan card's buttons work while a report is in progress: a newer status stands."""
+    _visit_up_to_the_case(mentor)
+    with db.transaction() as s:                # the mentor taps สำเร็จ on the plan card
+        plans.change_status(s, s.get(PlanItem, open_work["income"]), s.get(Person, ids["mentor"]),
+                            ItemStatus.DONE, _ctx(clock))
+    mentor.tap_through("ข้ามทั้ง 4 ท", "ไม่พบปัญหาใหม่", "ข้าม", "6 มิ.ย. 2569", "ยืนยัน")
+    with db.transaction() as s:
+        assert s.get(PlanItem, open_work["income"]).status is ItemStatus.DONE
+        assert s.get(PlanItem, open_work["health"]).status is ItemStatus.ONGOING
+        answers = {f.plan_item_id: f.answer for f in s.scalars(select(VisitFollowUp))
+                   if f.plan_item_id}
+        assert answers == {open_work["income"]: "done", open_work["health"]: "ongoing"}
+
+
+@pytest.mark.parametrize("closure", [CaseClosure.DECLINED, CaseClosure.HELPED])
+def test_a_case_closed_by_the_coordinator_meanwhile(mentor, db, clock, open_work, ids,
+                                                     closure):
+    _visit_up_to_the_case(mentor)
+    with db.transaction() as s:
+        case = s.get(Case, open_work["case"])
+        coordinator = s.get(Person, ids["coordinator"])
+        if closure is CaseClosure.HELPED:
+            from handlers import assistance
+            assistance.record(s, case.household, coordinator, assistance.AssistanceDraft(
+                "income", "training", clock.now.date(), agency_name="พช.อ.",
+                case_id=case.id), _ctx(clock))
+        case_logic.close(s, case, coordinator, "ปิดแล้ว", _ctx(clock), closure=closure)
+    mentor.tap_through("ข้ามทั้ง 4 ท", "ไม่พบปัญหาใหม่", "ข้าม", "6 มิ.ย. 2569", "ยืนยัน")
+    saved = records(db)
+    with db.transaction() as s:
+        assert s.get(Case, open_work["case"]).closure is closure     # the coordinator's stands
+        assert [f.answer for f in s.scalars(select(VisitFollowUp)) if f.case_id] == ["helped"]
+    if closure is CaseClosure.HELPED:
+        assert len(saved) == 1 and saved[0].visit_id is None          # not recorded twice
+        assert "จึงไม่บันทึกซ้ำค่ะ" in mentor.text
+    else:
+        assert len(saved) == 1 and saved[0].case_id == open_work["case"] and saved[0].visit_id
+        assert "ศจพ.อ. ปิดเรื่องไปแล้ว" in mentor.text
+    assert "ปิดเรื่องและแจ้ง ศจพ.อ." not in mentor.text

@@ -296,3 +296,15 @@ def test_a_request_waits_in_the_coordinators_queue_too(players, db, app, ids, cl
             OutboxMessage.dedupe_key.like("reminder:%"))) == 0
     a.say("เรื่องรอดำเนินการ")
     assert "รอยืนยัน" not in a.text
+
+
+def test_a_blank_reason_is_asked_again(players, db):
+    mentor = players["mentor"]
+    mentor.say("บ้านที่ดูแล")
+    mentor.tap("ออกจากโครงการ")
+    mentor.tap("อื่น ๆ")
+    mentor.say("   ")
+    assert "กรุณาพิมพ์เหตุผล" in mentor.text and exits(db) == []
+    mentor.say("ย้ายไปอยู่กับญาติ")
+    mentor.tap("ยืนยัน")
+    assert [e.note for e in exits(db)] == ["ย้ายไปอยู่กับญาติ"]

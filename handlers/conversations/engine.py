@@ -101,7 +101,7 @@ class Flow:
 
 
 CANCEL_WORDS = {"ยกเลิก", "cancel"}
-BAD_DATE = "วันที่ที่เลือกไม่ถูกต้องค่ะ กรุณาเลือกวันที่อีกครั้ง"
+BAD_DATE = "วันที่ที่เลือกไม่ถูกต้อง กรุณาเลือกวันที่อีกครั้งค่ะ"
 
 
 def _picked_date(params: dict) -> date | None:

@@ -199,6 +199,10 @@ def _ask_note(conv: Conversation):
 
 
 def _note_typed(conv: Conversation, text: str) -> Next:
+    if not text:   # a blank message (the engine strips what is typed)
+        if _reason(conv) is ExitReason.OTHER:
+            return Stay("กรุณาพิมพ์เหตุผลที่ครัวเรือนออกจากโครงการค่ะ")
+        return Stay("พิมพ์บันทึกเพิ่มเติม หรือกด ข้าม ค่ะ")
     refused = too_long(text, household_exits.NOTE_MAX)
     if refused:
         return refused

@@ -243,16 +243,16 @@ def _save(conv: Conversation) -> Next:
         photo_message_id=conv.data.get("photo"),
         follow_ups=tuple(_follow_up_draft(conv, entry, answer, help_answers, visited_on)
                          for entry, answer, help_answers in visit_follow_up.drafts(conv)))
-    visit, pushes = visits.record_visit(conv.session, household, conv.person, draft, conv.ctx)
-    conv.outcome.pushes.extend(pushes)
+    saved = visits.record_visit(conv.session, household, conv.person, draft, conv.ctx)
+    visit = saved.visit
+    conv.outcome.pushes.extend(saved.pushes)
     cases = sum(1 for p in draft.problems if p.outside)
     text = (f"บันทึกการเยี่ยมบ้าน{household.head_name} เรียบร้อยแล้วค่ะ\n"
             f"นัดเยี่ยมครั้งถัดไป {format_thai_date(draft.next_visit_due)} ค่ะ")
     if cases:
         text += f"\nส่งเรื่องขอความช่วยเหลือ {cases} เรื่องถึง ศจพ.อ. แล้วค่ะ"
-    helped = sum(1 for f in draft.follow_ups if f.help is not None)
-    if helped:
-        text += f"\nบันทึกความช่วยเหลือที่ได้รับ {helped} เรื่อง ปิดเรื่องและแจ้ง ศจพ.อ. แล้วค่ะ"
+    for note in saved.notes:
+        text += f"\n{note}"
     if visit.was_overdue:
         text += "\nรายงานหลังวันนัด จึงบันทึกว่าเยี่ยมล่าช้าค่ะ"
     return Done([TextReply(text + "\nต้องการทำอะไรต่อคะ", buttons=next_actions(conv, household))])
@@ -275,7 +275,8 @@ def _problem_draft(conv: Conversation, p: dict, visited_on: date) -> visits.Prob
 def _follow_up_draft(conv: Conversation, entry: dict, answer: str, help_answers: dict | None,
                      visited_on: date) -> visits.FollowUpDraft:
     if entry["t"] == "item":
-        return visits.FollowUpDraft(answer=answer, plan_item_id=entry["id"])
+        return visits.FollowUpDraft(answer=answer, plan_item_id=entry["id"],
+                                    seen=visit_follow_up.seen_status(conv, entry))
     return visits.FollowUpDraft(answer=answer, case_id=entry["id"],
                                 help=_help(conv, help_answers, visited_on)
                                 if answer == visits.HELPED else None)

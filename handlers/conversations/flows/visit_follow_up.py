@@ -20,7 +20,7 @@ from ..engine import Step as EngineStep
 from . import assistance_steps
 from .common import checked_household, return_to_summary
 
-ENTRIES, INDEX, ANSWERS, HELP = "fl", "fi", "fa", "fh"
+ENTRIES, INDEX, ANSWERS, HELP, SEEN = "fl", "fi", "fa", "fh", "fs"
 ITEM_WORDS = {ItemStatus.DONE: "สำเร็จ", ItemStatus.ONGOING: "ต่อเนื่อง",
               ItemStatus.NOT_STARTED: "ยังไม่เริ่ม"}
 WAITING, HELPED = "waiting", "helped"
@@ -128,6 +128,8 @@ def _tapped(conv: Conversation, value: str, payload: dict) -> Answer:
         return return_to_summary(conv, "t_attitude")
     if entry["t"] == "item" and value in {s.value for s in ITEM_WORDS}:
         conv.data[ANSWERS][_key(entry)] = value
+        item = _item(conv, entry["id"])
+        conv.data.setdefault(SEEN, {})[_key(entry)] = item.status.value if item else None
         return _advance(conv)
     if entry["t"] == "case" and value == WAITING:
         conv.data[ANSWERS][_key(entry)] = WAITING
@@ -198,6 +200,11 @@ def summary(conv: Conversation) -> str | None:
     if unchanged:
         lines.append(f"ไม่เปลี่ยนแปลง {unchanged} รายการ")
     return "\n".join(lines)
+
+
+def seen_status(conv: Conversation, entry: dict) -> str | None:
+    """The item's status when the mentor answered about it (None: not answered)."""
+    return conv.data.get(SEEN, {}).get(_key(entry))
 
 
 def drafts(conv: Conversation) -> list[tuple[dict, str, dict | None]]:
