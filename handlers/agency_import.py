@@ -25,7 +25,7 @@ from .invites import district_name
 from .limits import MAX_LABEL
 from .roster.cells import split_dimensions
 from .roster.errors import RosterFileError
-from .roster.reader import read_rows
+from .roster.reader import map_header, read_rows
 from .thai_text import clean
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ COLUMNS: dict[str, tuple[str, str, bool]] = {
     "province": ("province", "จังหวัด", False),
     "district": ("district", "อำเภอ", False),
 }
-_HEADER_TO_FIELD = {clean(header).casefold(): name
-                    for name, (en, th, _) in COLUMNS.items() for header in (en, th)}
 MAX_LENGTH = {f: cast(String, Agency.__table__.c[f].type).length
               for f in ("name", "ministry")}
 PROVINCE_PREFIXES = ("จังหวัด", "จ.")
@@ -125,19 +123,8 @@ def read_agency_file(path: str | Path) -> AgencyTable:
     if not raw:
         raise AgencyFileError(f"{path.name} is empty")
     header = raw[0][1]
-    columns: dict[str, int] = {}
-    problems = []
-    for index, title in enumerate(header):
-        name = _HEADER_TO_FIELD.get(clean(title).casefold())
-        if name is None:
-            continue                                # a district's own extra column
-        if name in columns:
-            problems.append(ImportProblem(1, f"column '{clean(title)}' appears twice"))
-        columns[name] = index
-    missing = [f"{en} ({th})" for name, (en, th, required) in COLUMNS.items()
-               if required and name not in columns]
-    if missing:
-        problems.append(ImportProblem(1, "missing required column(s): " + ", ".join(missing)))
+    columns, header_problems = map_header(header, COLUMNS)
+    problems = [ImportProblem(1, problem) for problem in header_problems]
     if problems:
         raise AgencyListRejected(problems)
     rows = []

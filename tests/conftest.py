@@ -27,6 +27,7 @@ from .case_fixtures import (
     drain,
     report_escalated_visit,
 )
+from .export_area import area_data  # noqa: F401 - the export tests' shared area
 from .line_events import payload, sign
 from .players import Player
 

@@ -1,5 +1,5 @@
 """Exports: the files (XLSX and CSV), the area and who may have it, the audit trail, the
-`plans` and `mentors` kinds, and the province officer (`invite province`, registering in LINE).
+and the province officer (`invite province`, registering in LINE).
 
 The fixture clock is 7 May 2026 (10:00 in Bangkok)."""
 from __future__ import annotations
@@ -7,100 +7,38 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
-from handlers import plans as plan_logic
-from handlers.context import Context
-from handlers.exports import mentors as mentors_kind
 from handlers.exports import plans as plans_kind
 from handlers.exports import writers
 from handlers.exports.access import AreaError, allowed, resolve_area
 from handlers.exports.table import Area, Column, Export, Kind, Sheet
 from handlers.exports.writers import DATE_FORMAT, META_SHEET, write_csv, write_xlsx
 from models import (
-    Assignment,
     ExportRecord,
-    GoalLevel,
     Household,
-    HouseholdStatus,
-    ItemStatus,
     Person,
-    PlanItem,
     Role,
 )
 
-from . import factories
+from .export_area import (  # the shared area: its fixture, area_data, is in conftest
+    COORD_PHONE,
+    INJECTION,
+    MAY,
+    OFFICER_LINE,
+    OTHER_COORD_PHONE,
+    PROVINCE_PHONE,
+    TZ,
+    export,
+)
 from .line_events import text_event
 
-TZ = ZoneInfo("Asia/Bangkok")
-INJECTION = '=HYPERLINK("http://x","y")'
-MAY = ("--from", "2026-05-01", "--to", "2026-05-31")
-COORD_PHONE, OTHER_COORD_PHONE, PROVINCE_PHONE = "0890000001", "0890000002", "0890000003"
-OFFICER_LINE = "U" + "7" * 32
 
-
-def export(runner, *args):
-    return runner.invoke(args=["export", *args])
-
-
-def ctx_at(moment: datetime) -> Context:
-    return Context(now=moment, tz=TZ)
-
-
-@pytest.fixture
-def area_data(db, clock):
-    """เมืองเลย: a registered mentor with two households (one with a goal and three items,
-    one removed; one without a plan), an unregistered mentor with none, a coordinator; the
-    next district (วังสะพุง) with a mentor, a household and a coordinator; a province officer."""
-    now = clock.now
-    april = now - timedelta(days=30)
-    with db.transaction() as s:
-        vichai = factories.person(s, name="นายวิชัย ทองดี", phone="0810000001",
-                                  line_user_id="U" + "1" * 32)
-        vichai.position, vichai.agency, vichai.registered_at = "นักวิชาการ", "อำเภอเมืองเลย", april
-        factories.person(s, name="นางสาวใหม่ ยังไม่มา", phone="0810000002")
-        first = factories.household(s, vichai, house_id="42010000011", head="นางสมศรี ใจดี",
-                                    now=april)
-        second = factories.household(s, vichai, house_id="42010000029", head="นายมา นาดี",
-                                     now=april)
-        first.last_visit_on, first.next_visit_due = date(2026, 4, 20), date(2026, 5, 20)
-        second.last_visit_on, second.next_visit_due = date(2026, 4, 1), date(2026, 5, 1)
-        other = factories.person(s, name="นายสมัย วังดี", phone="0810000003",
-                                 district="วังสะพุง")
-        factories.household(s, other, house_id="42050000016", head="นางวัง สะพุง", now=april)
-        factories.person(s, name="นางสาวมาลี ศรีเลย", role=Role.COORDINATOR, phone=COORD_PHONE)
-        factories.person(s, name="นายรัตน์ ภูเรือ", role=Role.COORDINATOR,
-                         phone=OTHER_COORD_PHONE, district="วังสะพุง")
-        factories.person(s, name="นายจังหวัด เลยดี", role=Role.PROVINCE, phone=PROVINCE_PHONE,
-                         district="")
-
-        plan_logic.set_goal(s, first, vichai, "-1 ลดรายจ่าย", GoalLevel.SURVIVE, ctx_at(april))
-        plan_logic.set_goal(s, first, vichai, "-1 ลดรายจ่าย", GoalLevel.SUFFICIENT,
-                            ctx_at(now - timedelta(days=2)))
-
-        def item(dimension, action, support, start, end):
-            return plan_logic.add_item(s, first, vichai, plan_logic.ItemDraft(
-                dimension, action, support, start, end), ctx_at(april))
-
-        health = item("health", "@x ออกกำลังกาย", "+1 รพ.สต.", date(2026, 5, 1),
-                      date(2026, 6, 1))
-        income = item("income", INJECTION, None, date(2026, 4, 1), date(2026, 5, 1))
-        item("education", "เรียนต่อ", None, date(2026, 9, 1), date(2026, 10, 1))  # out of range
-        removed = item("living", "ซ่อมบ้าน", None, date(2026, 5, 1), date(2026, 5, 1))
-        plan_logic.change_status(s, income, vichai, ItemStatus.DONE,
-                                 ctx_at(now - timedelta(days=1)))
-        plan_logic.remove_item(s, removed, vichai, ctx_at(now))
-        return {"vichai": vichai.id, "first": first.id, "second": second.id,
-                "health": health.id, "income": income.id}
-
-
-# -- the files ------------------------------------------------------------------------------
 def _open(path):
     return openpyxl.load_workbook(path)
 
@@ -309,76 +247,6 @@ def test_every_export_is_recorded(runner, area_data, db, clock, tmp_path):
 
 
 # -- the kinds' content ---------------------------------------------------------------------
-def test_plans_rows(db, area_data):
-    with db.transaction() as s:
-        rows = list(plans_kind.build(s, Area("เลย", "เมืองเลย"), date(2026, 5, 1),
-                                     date(2026, 5, 31)).sheets[0].rows)
-    header = [c.header for c in plans_kind.COLUMNS]
-    as_dicts = [dict(zip(header, r, strict=True)) for r in rows]
-    first, second, empty = as_dicts
-    assert first["รหัสประจำบ้าน"] == "42010000011" and first["พี่เลี้ยง"] == "นายวิชัย ทองดี"
-    assert first["สถานะครัวเรือน"] == "อยู่ในโครงการ"
-    assert first["ระดับ"] == "พอเพียง" and first["วันที่ตั้งระดับ"] == date(2026, 5, 5)
-    # Numbered as on the plan card (template order: income, living, health, education):
-    # the removed item is gone, the September one is out of the range.
-    assert (first["กิจกรรมที่"], first["ด้าน"], first["สถานะกิจกรรม"]) == (
-        1, "ด้านรายได้", "สำเร็จ")
-    assert first["วันที่เปลี่ยนสถานะล่าสุด"] == date(2026, 5, 6)
-    assert (first["เดือนที่เริ่ม"], first["เดือนที่สิ้นสุด"]) == (date(2026, 4, 1),
-                                                              date(2026, 5, 1))
-    assert (second["กิจกรรมที่"], second["ด้าน"], second["สถานะกิจกรรม"]) == (
-        2, "ด้านสุขภาพ", "ยังไม่เริ่ม")
-    assert second["พี่เลี้ยง/หน่วยงานสนับสนุน"] == "+1 รพ.สต."
-    assert second["วันที่เปลี่ยนสถานะล่าสุด"] == date(2026, 4, 7)
-    # A household with no plan: one row, its goal columns empty.
-    assert empty["รหัสประจำบ้าน"] == "42010000029"
-    assert all(empty[h] is None for h in header[10:])
-
-
-def test_plans_of_a_household_that_left_still_listed(db, area_data):
-    with db.transaction() as s:
-        s.get(Household, area_data["second"]).status = HouseholdStatus.LEFT
-    with db.transaction() as s:
-        rows = list(plans_kind.build(s, Area("เลย"), date(2026, 9, 1),
-                                     date(2026, 9, 30)).sheets[0].rows)
-    # (Rows come by district, then house code; districts compare as the database collates.)
-    assert sorted((r[0], r[8], r[13]) for r in rows) == [
-        ("42010000011", "อยู่ในโครงการ", 3), ("42010000029", "ออกจากโครงการ", None),
-        ("42050000016", "อยู่ในโครงการ", None)]
-
-
-def test_mentors_rows(db, area_data, clock):
-    with db.transaction() as s:
-        # A household handed on to another mentor no longer counts for the first.
-        s.add(Assignment(household_id=area_data["second"], mentor_id=area_data["vichai"],
-                         assigned_at=clock.now - timedelta(days=90),
-                         ended_at=clock.now - timedelta(days=60)))
-    with db.transaction() as s:
-        rows = list(mentors_kind.build(s, Area("เลย", "เมืองเลย"), date(2026, 5, 1),
-                                       date(2026, 5, 31)).sheets[0].rows)
-        wang = list(mentors_kind.build(s, Area("เลย"), date(2026, 5, 1),
-                                       date(2026, 5, 10)).sheets[0].rows)
-    assert sorted(rows, key=lambda r: r[3]) == [
-        ("นายวิชัย ทองดี", "นักวิชาการ", "อำเภอเมืองเลย", "0810000001", "เมืองเลย", 2,
-         date(2026, 4, 20), 2, "ลงทะเบียนแล้ว", date(2026, 4, 7)),
-        ("นางสาวใหม่ ยังไม่มา", None, None, "0810000002", "เมืองเลย", 0, None, 0,
-         "ยังไม่ลงทะเบียน", None)]
-    # The province: both districts; overdue as of 10 May counts only the one due on 1 May.
-    assert sorted((r[0], r[5], r[7]) for r in wang) == sorted([
-        ("นายวิชัย ทองดี", 2, 1), ("นางสาวใหม่ ยังไม่มา", 0, 0), ("นายสมัย วังดี", 1, 0)])
-
-
-def test_mentors_count_only_households_still_in_the_programme(db, area_data):
-    with db.transaction() as s:
-        s.get(Household, area_data["second"]).status = HouseholdStatus.LEFT
-    with db.transaction() as s:
-        vichai, = (r for r in mentors_kind.build(s, Area("เลย", "เมืองเลย"), date(2026, 5, 1),
-                                              date(2026, 5, 31)).sheets[0].rows
-                   if r[3] == "0810000001")
-    assert (vichai[5], vichai[7]) == (1, 1)
-
-
-# -- the province officer -------------------------------------------------------------------
 def test_invite_province_prints_a_code_and_the_officer_registers(runner, db, area_data, line,
                                                                   fake_line, clock):
     refused = runner.invoke(args=["invite", "province", "--name", "นายสมชาย ใจดี",
@@ -417,16 +285,6 @@ def test_invite_province_prints_a_code_and_the_officer_registers(runner, db, are
         officer = s.get(Person, officer.id)
         assert allowed(officer, Area("เลย")) and allowed(officer, Area("เลย", "วังสะพุง"))
         assert not allowed(officer, Area("หนองคาย"))
-
-
-def test_stored_items_still_match_after_the_export(db, area_data):
-    """The export reads only: nothing it touched changed."""
-    with db.transaction() as s:
-        before = [(i.id, i.status, i.updated_at) for i in s.scalars(select(PlanItem))]
-        list(plans_kind.build(s, Area("เลย"), date(2026, 1, 1), date(2026, 12, 31))
-             .sheets[0].rows)
-    with db.transaction() as s:
-        assert [(i.id, i.status, i.updated_at) for i in s.scalars(select(PlanItem))] == before
 
 
 def test_a_sheet_longer_than_excel_allows_goes_on_in_continuation_sheets(tmp_path,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.agency_import import (
     AgencyFileError,
@@ -19,6 +18,7 @@ from handlers.agency_import import (
 )
 
 from ..services import services
+from .import_errors import reported
 from .roster_commands import import_group
 
 
@@ -36,25 +36,12 @@ def import_agencies(file: Path, district: str | None, province: str | None) -> N
     first; if any is wrong, all problems are listed and nothing changes.
     """
     svc = services()
-    ctx = click.get_current_context()
-    try:
+    with reported(AgencyFileError, AgencyListRejected, lambda exc: exc.problems):
         table = read_agency_file(file)
         with svc.db.transaction() as session:
             agencies = validate_agency_list(session, table, province=province,
                                             district=district)
             summary = apply_agency_list(session, agencies, svc.clock())
-    except AgencyFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(2)
-    except AgencyListRejected as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} error(s); no changes made", err=True)
-        ctx.exit(1)
-    except SQLAlchemyError as exc:
-        kind = type(getattr(exc, "orig", None) or exc).__name__
-        click.echo(f"error: the database refused the import ({kind}); no changes made", err=True)
-        ctx.exit(1)
     click.echo(f"imported {summary.rows} agencies from {file.name} for อำเภอ{summary.district} "
                f"จังหวัด{summary.province}")
     click.echo(f"agencies: {summary.added} added, {summary.updated} updated, "

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.roster.apply import ImportSummary, Progress, apply_roster
 from handlers.roster.errors import RosterFileError, RosterRejected
@@ -19,6 +18,7 @@ from handlers.roster.reader import read_roster
 from handlers.roster.validate import validate_roster
 
 from ..services import services
+from .import_errors import reported
 
 # Small files import in a blink; progress output would only be noise.
 PROGRESS_ABOVE_ROWS = 500
@@ -35,25 +35,11 @@ def import_roster(file: Path) -> None:
     Every row is checked first; if any is wrong, all problems are listed and nothing changes.
     """
     svc = services()
-    ctx = click.get_current_context()
-    try:
+    with reported(RosterFileError, RosterRejected, lambda exc: exc.errors):
         roster = validate_roster(read_roster(file))
         with svc.db.transaction() as session, _progress(len(roster.rows)) as progress:
             summary = apply_roster(session, roster, svc.clock(),
                                    int(svc.config["REGISTRATION_CODE_DAYS"]), progress)
-    except RosterFileError as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(2)
-    except RosterRejected as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} error(s); no changes made", err=True)
-        ctx.exit(1)
-    except SQLAlchemyError as exc:
-        # The driver's text can quote names and phones from the file: name the kind only.
-        kind = type(getattr(exc, "orig", None) or exc).__name__
-        click.echo(f"error: the database refused the import ({kind}); no changes made", err=True)
-        ctx.exit(1)
     _echo_summary(file, summary)
 
 

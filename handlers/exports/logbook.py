@@ -58,7 +58,7 @@ from ..conversations.views.plan import STATUS_WORDS as ITEM_STATUS_WORDS
 from ..household_exits import REASON_WORDS
 from ..thai_dates import format_thai_date
 from .periods import code_order
-from .table import Area, Column, Export, Kind, Sheet
+from .table import HOUSEHOLD_COLUMNS, Area, Column, Export, Kind, Sheet
 
 YIELD_PER = 2000
 VISIT_ENTRY, ASSISTANCE_ENTRY = "เยี่ยมบ้าน", "ความช่วยเหลือ"
@@ -69,14 +69,7 @@ FOLLOW_UP_CASE = {"waiting": "ยังรอ", "helped": "ได้รับค
 ACTION_SHOWN = 40     # characters of a plan item's action in the follow-up column
 
 COLUMNS = (
-    Column("รหัสประจำบ้าน", width=14),
-    Column("บ้านเลขที่", width=10),
-    Column("หมู่ที่", width=7),
-    Column("หมู่บ้าน", width=16),
-    Column("ตำบล", width=14),
-    Column("อำเภอ", width=14),
-    Column("จังหวัด", width=12),
-    Column("ชื่อหัวหน้าครัวเรือน", width=24),
+    *HOUSEHOLD_COLUMNS,
     Column("ประเภทรายการ", width=14),
     Column("วันที่", Kind.DATE, width=13),
     Column("พี่เลี้ยง", width=24),

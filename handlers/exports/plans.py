@@ -33,21 +33,14 @@ from models.dimensions import DIMENSIONS
 
 from ..conversations.views.plan import LEVEL_WORDS, PLAN_DIMENSIONS, STATUS_WORDS
 from .days import BANGKOK, local_day
-from .table import Area, Column, Export, Kind, Sheet
+from .table import HOUSEHOLD_COLUMNS, Area, Column, Export, Kind, Sheet
 
 YIELD_PER = 2000
 HOUSEHOLD_STATUS_WORDS = {HouseholdStatus.ACTIVE: "อยู่ในโครงการ",
                           HouseholdStatus.LEFT: "ออกจากโครงการ"}
 
 COLUMNS = (
-    Column("รหัสประจำบ้าน", width=14),
-    Column("หัวหน้าครัวเรือน", width=24),
-    Column("บ้านเลขที่", width=10),
-    Column("หมู่ที่", width=7),
-    Column("หมู่บ้าน", width=16),
-    Column("ตำบล", width=14),
-    Column("อำเภอ", width=14),
-    Column("จังหวัด", width=12),
+    *HOUSEHOLD_COLUMNS,
     Column("สถานะครัวเรือน", width=14),
     Column("พี่เลี้ยง", width=24),
     Column("เป้าหมายสูงสุดของครัวเรือน", width=40),
@@ -119,8 +112,8 @@ def rows(session: Session, area: Area, start: date, end: date, tz: tzinfo) -> It
         # The level's date: its latest move, or (a plan from before moves were kept) the
         # plan's last change.
         level_day = local_day(r.level_set_at or (r.updated_at if level else None), tz)
-        yield (r.house_id, r.head_name, r.house_no, r.village_no, r.village_name,
-               r.subdistrict, r.district, r.province, HOUSEHOLD_STATUS_WORDS[r.household_status],
+        yield (r.house_id, r.house_no, r.village_no, r.village_name, r.subdistrict,
+               r.district, r.province, r.head_name, HOUSEHOLD_STATUS_WORDS[r.household_status],
                r.mentor, r.goal, LEVEL_WORDS[level] if level else None, level_day,
                r.number, PLAN_DIMENSIONS.get(r.dimension, r.dimension) if r.dimension else None,
                r.household_action, r.support_action, r.start_month, r.end_month,

@@ -25,6 +25,20 @@ class Column:
     width: int = 14       # characters, for the XLSX column
 
 
+# The household as the Logbook is keyed in: house code, address, head. Exports about
+# households start with these, in this order.
+HOUSEHOLD_COLUMNS = (
+    Column("รหัสประจำบ้าน", width=14),
+    Column("บ้านเลขที่", width=10),
+    Column("หมู่ที่", width=7),
+    Column("หมู่บ้าน", width=16),
+    Column("ตำบล", width=14),
+    Column("อำเภอ", width=14),
+    Column("จังหวัด", width=12),
+    Column("ชื่อหัวหน้าครัวเรือน", width=24),
+)
+
+
 @dataclass
 class Sheet:
     title: str                        # the sheet's name (31 characters at most in XLSX)

@@ -36,8 +36,6 @@ COLUMNS: dict[str, tuple[str, str, bool]] = {
     "mentor_agency": ("mentor_agency", "หน่วยงาน", False),
     "mentor_phone": ("mentor_phone", "เบอร์โทร", True),
 }
-_HEADER_TO_FIELD = {clean(header).casefold(): field
-                    for field, (en, th, _) in COLUMNS.items() for header in (en, th)}
 
 
 @dataclass
@@ -74,22 +72,33 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     raise RosterFileError(f"{path.name}: expected a .csv or .xlsx file")
 
 
-def _map_header(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    errors = []
+def map_header(header: list[str], columns: dict[str, tuple[str, str, bool]]
+               ) -> tuple[dict[str, int], list[str]]:
+    """Which column holds each field, by its English or Thai header (case, spaces and Thai
+    digits aside); and the header's problems (a column twice, required ones missing). The
+    roster and the agency list read their headers this way."""
+    by_header = {clean(header).casefold(): field
+                 for field, (en, th, _) in columns.items() for header in (en, th)}
+    found: dict[str, int] = {}
+    problems = []
     for index, title in enumerate(header):
-        field = _HEADER_TO_FIELD.get(clean(title).casefold())
+        field = by_header.get(clean(title).casefold())
         if field is None:
             continue                       # a district's own extra column
-        if field in columns:
-            errors.append(RowError(1, f"column '{clean(title)}' appears twice"))
-        columns[field] = index
-    missing = [f"{en} ({th})" for field, (en, th, required) in COLUMNS.items()
-               if required and field not in columns]
+        if field in found:
+            problems.append(f"column '{clean(title)}' appears twice")
+        found[field] = index
+    missing = [f"{en} ({th})" for field, (en, th, required) in columns.items()
+               if required and field not in found]
     if missing:
-        errors.append(RowError(1, "missing required column(s): " + ", ".join(missing)))
-    if errors:
-        raise RosterRejected(errors)
+        problems.append("missing required column(s): " + ", ".join(missing))
+    return found, problems
+
+
+def _map_header(header: list[str]) -> dict[str, int]:
+    columns, problems = map_header(header, COLUMNS)
+    if problems:
+        raise RosterRejected([RowError(1, problem) for problem in problems])
     return columns
 
 
