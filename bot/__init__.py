@@ -11,7 +11,7 @@ from flask import Flask
 
 from delivery.config import check_line_credentials, from_environment, normalise_database_url
 
-from . import health, services, webhook
+from . import dashboard, health, services, webhook
 from .commands import init_app as init_commands
 
 
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services.init_app(app)
     webhook.init_app(app)
     health.init_app(app)
+    dashboard.init_app(app)
     init_commands(app)
     return app
 

@@ -43,6 +43,19 @@ DEFAULTS: dict[str, Any] = {
     "PHOTO_RETENTION_DAYS": 730,
     "QUIET_START": "20:00",
     "QUIET_END": "07:00",
+    # The dashboard. PUBLIC_BASE_URL: where people's browsers reach this server (the sign-in
+    # links the bot sends start with it); None: the dashboard is off and แดชบอร์ด says so.
+    "PUBLIC_BASE_URL": None,
+    # LIFF (optional): a LIFF app of a LINE Login channel under the same provider, endpoint
+    # PUBLIC_BASE_URL/dashboard/liff. LIFF_CHANNEL_ID defaults to LIFF_ID's part before "-".
+    "LIFF_ID": None,
+    "LIFF_CHANNEL_ID": None,
+    "LINE_LOGIN_API_BASE_URL": None,   # None: LINE_API_BASE_URL (both are api.line.me)
+    "LIFF_SDK_URL": "https://static.line-scdn.net/liff/edge/2/sdk.js",
+    # Exports asked for on the dashboard are built here, off the request, and kept a day.
+    "EXPORT_DIR": None,              # None: instance/exports
+    "EXPORT_WORKERS": 1,             # threads per web process building exports
+    "EXPORT_KEEP_HOURS": 24,
 }
 
 _INTS = {
@@ -59,6 +72,8 @@ _INTS = {
     "CASE_ACK_DAYS",
     "MONTHLY_BROADCAST_DAY",
     "PHOTO_RETENTION_DAYS",
+    "EXPORT_WORKERS",
+    "EXPORT_KEEP_HOURS",
 }
 _FLOATS = {"LINE_HTTP_TIMEOUT", "SQLITE_BUSY_TIMEOUT"}
 _BOOLS = {"REQUIRE_LINE_CREDENTIALS"}

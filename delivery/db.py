@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT = 2.0
 
 
+READ_ONLY_OPTION = "mentorbot_read_only"
+
+
 def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs) -> Engine:
     # hide_parameters: SQL errors must not carry names or phone numbers into the logs.
     if url.startswith("sqlite"):
@@ -40,7 +43,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read (an export) takes no write lock: WAL lets writers go on beside it.
+        deferred = conn.get_execution_options().get(READ_ONLY_OPTION)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -61,6 +66,17 @@ class Database:
         with self._sessions() as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads, for long work such as an export: on SQLite it takes
+        no write lock (so the webhook is not held up); it is rolled back at the end."""
+        with self._sessions() as session:
+            session.connection(execution_options={READ_ONLY_OPTION: True})
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def session(self) -> Session:
         return self._sessions()

@@ -41,12 +41,16 @@ class Renderer:
         if buttons:
             if len(buttons) > MAX_QUICK_REPLIES:
                 raise ValueError(f"{len(buttons)} quick replies; LINE allows {MAX_QUICK_REPLIES}")
+            if any(b.uri for b in buttons):
+                raise ValueError("a link among quick replies; LINE allows links on cards only")
             msg["quickReply"] = {"items": [{"type": "action", "action": self.action(b)}
                                            for b in buttons]}
         return msg
 
     def action(self, button: Button) -> dict:
         label = _clip(button.label, MAX_LABEL)
+        if button.uri:
+            return {"type": "uri", "label": label, "uri": button.uri}
         if button.pick_date:
             action = {"type": "datetimepicker", "label": label, "mode": "date",
                       "data": self.codec.encode(button.payload or {})}

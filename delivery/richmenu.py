@@ -1,6 +1,7 @@
-"""Rich menus: one per role (mentor, coordinator), linked to every registered person of it.
+"""Rich menus: one per role (mentor, coordinator, province officer), linked to every registered
+person of it.
 
-`mentorbot richmenu deploy` creates both menus with their committed images, stores their ids in
+`mentorbot richmenu deploy` creates every menu with their committed images, stores their ids in
 ``app_settings``, links every registered person, then deletes the menus it replaced. Areas send
 the same signed ``{"a": "cmd", "k": KEY}`` postbacks as the quick-reply menu, so the router
 treats a tap on the rich menu exactly like a tap on a quick reply. The menu area sends the word
@@ -57,9 +58,13 @@ LAYOUTS: dict[Role, Layout] = {
         Area("visit", 0, 0, 833, 843), Area("households", 833, 0, 833, 843),
         Area("plan", 1666, 0, 834, 843), Area("my_cases", 0, 843, 833, 843),
         Area("assist", 833, 843, 833, 843), Area(None, 1666, 843, 834, 843))),
-    Role.COORDINATOR: Layout(2500, 843, (
-        Area("case_queue", 0, 0, 625, 843), Area("district_summary", 625, 0, 625, 843),
-        Area("monthly_figures", 1250, 0, 625, 843), Area(None, 1875, 0, 625, 843))),
+    Role.COORDINATOR: Layout(2500, 1686, (
+        Area("case_queue", 0, 0, 833, 843), Area("district_summary", 833, 0, 833, 843),
+        Area("monthly_figures", 1666, 0, 834, 843), Area("dashboard", 0, 843, 1250, 843),
+        Area(None, 1250, 843, 1250, 843))),
+    # The province officer works on the dashboard; the chat hands out the link.
+    Role.PROVINCE: Layout(2500, 843, (
+        Area("dashboard", 0, 0, 1666, 843), Area(None, 1666, 0, 834, 843))),
 }
 
 

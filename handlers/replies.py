@@ -19,6 +19,8 @@ class Button:
     min_date: date | None = None
     max_date: date | None = None
     style: str = "secondary"   # primary / secondary / link: how a card shows it
+    # A link to open (cards only: LINE allows no links among quick replies).
+    uri: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from .assistance import AssistanceKind, AssistanceRecord
 from .base import Base, UTCDateTime, utcnow
 from .cases import Case, CaseClosure, CaseEvent, CaseStatus
 from .conversation import ConversationState
+from .dashboard import DashboardLink, DashboardSession, ExportJob, ExportJobStatus, LiffNonce
 from .exports import ExportRecord
 from .households import (
     Assignment,
@@ -45,9 +46,13 @@ __all__ = [
     "CaseStatus",
     "CATEGORY_PRIORITY",
     "ConversationState",
+    "DashboardLink",
+    "DashboardSession",
     "DimensionChange",
     "DimensionPass",
     "EventStatus",
+    "ExportJob",
+    "ExportJobStatus",
     "ExportRecord",
     "ExitReason",
     "GoalLevel",
@@ -59,6 +64,7 @@ __all__ = [
     "HouseholdStatus",
     "ItemStatus",
     "JpthIndicator",
+    "LiffNonce",
     "OutboxCategory",
     "OutboxKind",
     "OutboxMessage",

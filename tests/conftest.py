@@ -27,6 +27,7 @@ from .case_fixtures import (
     drain,
     report_escalated_visit,
 )
+from .dashboard_helpers import area_ids  # noqa: F401 - the dashboard tests' two districts
 from .export_area import area_data  # noqa: F401 - the export tests' shared area
 from .line_events import payload, sign
 from .players import Player
@@ -130,6 +131,7 @@ def build_app(db_url: str, fake_line, clock, **extra):
         "LINE_HTTP_TIMEOUT": 2.0,
         "EVENT_PROCESSING": "inline",
         "CLOCK": clock,
+        "PUBLIC_BASE_URL": "http://dashboard.test",
         **extra,
     })
 

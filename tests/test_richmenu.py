@@ -125,7 +125,7 @@ def test_a_second_deploy_replaces_the_first(runner, fake_line, db, people):
     assert set(fake_line.rich_menus) == set(second.values())       # the old ones are deleted
     assert fake_line.rich_menu_of(MENTORS[0]) == second[Role.MENTOR]
     assert fake_line.rich_menu_of(COORDINATOR) == second[Role.COORDINATOR]
-    assert "deleted 2 replaced rich menu(s)" in result.output
+    assert f"deleted {len(richmenu.LAYOUTS)} replaced rich menu(s)" in result.output
     status = runner.invoke(richmenu_group, ["status"]).output
     assert second[Role.MENTOR] in status and second[Role.COORDINATOR] in status
     assert first[Role.MENTOR] not in status and "to delete" not in status
@@ -153,9 +153,10 @@ def test_a_failed_link_keeps_the_old_menus_until_the_next_deploy(runner, fake_li
     first = menu_ids(db)
     fake_line.fail_next(status=500, endpoint="linkRichMenuIdToUsers")
     deploy(runner, expect_ok=False)
-    assert len(fake_line.rich_menus) == 4
+    assert len(fake_line.rich_menus) == 2 * len(richmenu.LAYOUTS)
     assert fake_line.rich_menu_of(COORDINATOR) == first[Role.COORDINATOR]   # still has a menu
-    assert runner.invoke(richmenu_group, ["status"]).output.count("to delete") == 2
+    assert runner.invoke(richmenu_group, ["status"]).output.count("to delete") == len(
+        richmenu.LAYOUTS)
     deploy(runner)
     assert set(fake_line.rich_menus) == set(menu_ids(db).values())
     assert not [k for k in stored(db) if k.startswith(richmenu.RETIRING_PREFIX)]
@@ -167,13 +168,15 @@ def test_a_replaced_menu_that_cannot_be_deleted_waits_for_the_next_deploy(runner
     deploy(runner)
     fake_line.fail_next(status=500, endpoint="deleteRichMenu")
     result = deploy(runner)                       # the new menus are live: not a failure
-    assert "deleted 1 replaced rich menu(s); 1 left for the next deploy" in result.output
-    assert len(fake_line.rich_menus) == 3
+    kept = len(richmenu.LAYOUTS)
+    assert (f"deleted {kept - 1} replaced rich menu(s); 1 left for the next deploy"
+            in result.output)
+    assert len(fake_line.rich_menus) == kept + 1
     assert runner.invoke(richmenu_group, ["status"]).output.count("to delete") == 1
     # A menu already gone on LINE (404) is forgotten rather than retried forever.
     fake_line.fail_next(status=404, endpoint="deleteRichMenu")
     result = deploy(runner)
-    assert "deleted 3 replaced rich menu(s)" in result.output
+    assert f"deleted {kept + 1} replaced rich menu(s)" in result.output
     assert "to delete" not in runner.invoke(richmenu_group, ["status"]).output
 
 
@@ -206,11 +209,13 @@ def test_registering_links_the_menu_of_the_role(runner, line, fake_line, db, clo
     assert fake_line.rich_menu_of(NEWCOMER) == menu_ids(db)[role]
 
 
-def test_a_province_officer_gets_no_rich_menu_yet(runner, line, fake_line, db, clock):
+def test_the_province_officers_menu_opens_the_dashboard(runner, line, fake_line, db, clock):
     deploy(runner)
     _register(line, db, clock, Role.PROVINCE)
-    assert "ยินดีต้อนรับ" in fake_line.sent_messages(NEWCOMER)[-1]["text"]
-    assert fake_line.rich_menu_of(NEWCOMER) is None
+    menu = fake_line.rich_menu_of(NEWCOMER)
+    assert menu == menu_ids(db)[Role.PROVINCE]
+    labels = [area["action"]["label"] for area in fake_line.rich_menus[menu]["areas"]]
+    assert labels == ["แดชบอร์ด", "เมนู"]
 
 
 def test_registering_before_any_deploy_links_nothing(line, fake_line, db, clock):

@@ -33,6 +33,7 @@ from . import setup, views
 log = logging.getLogger(__name__)
 
 LINE_PREFIX = "/_line"
+DEMO_LIFF_ID = "2000000001-mentorbotdemo"
 # Polled several times a second by the page: not worth a log line each.
 _QUIET_PREFIXES = (LINE_PREFIX + "/_fake/", "/demo/api/people", "/demo/api/richmenu",
                    "/demo/api/requests",
@@ -73,6 +74,11 @@ def demo_config(database_url: str, base_url: str, **overrides: Any) -> dict[str,
         # (a window that starts where it ends is never quiet).
         "QUIET_START": "00:00",
         "QUIET_END": "00:00",
+        # The dashboard: sign-in links point at this server; the LIFF path runs against the
+        # stand-in's LIFF SDK and ID token check (a made-up LINE Login channel).
+        "PUBLIC_BASE_URL": base_url,
+        "LIFF_ID": DEMO_LIFF_ID,
+        "LIFF_SDK_URL": base_url + LINE_PREFIX + "/_fake/liff/sdk.js",
     }
     config.update(overrides)
     return config

@@ -1,14 +1,17 @@
 """The demo's database: an SQLite file in the instance folder, migrated and loaded with the sample.
 
 Everything goes through the same domain functions the real commands use (the roster import and
-the coordinator invites), so the demo shows what a district really gets after its first import.
+the coordinator invites), so the demo shows what a district really gets after its first import;
+then ``history.add_history`` gives it some weeks of made-up past (visits, cases, help, levels)
+through the domain functions a chat would call, so the dashboard has something to chart.
 """
 from __future__ import annotations
 
 import logging
 import os
+import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,18 +19,21 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from delivery.db import Database
-from handlers import plans
 from handlers.codes import display_code
-from handlers.context import Context
 from handlers.invites import ROLE_LABELS as _ROLE_LABELS
-from handlers.invites import create_coordinator, issue_missing_codes, open_codes
+from handlers.invites import (
+    create_coordinator,
+    create_province_officer,
+    issue_missing_codes,
+    open_codes,
+)
 from handlers.roster.apply import ImportSummary, apply_roster
 from handlers.roster.reader import read_roster
 from handlers.roster.validate import validate_roster
-from handlers.visits import ProblemDraft, VisitDraft, record_visit
 from models import Assignment, Person, Role
 
 from .. import migrate
+from . import history
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ ROLE_LABELS = {role.value: label for role, label in _ROLE_LABELS.items()}
 _COORDINATOR_NAMES = ["นางสาวสุดารัตน์ ประสานดี", "นายกิตติพงษ์ ช่วยเหลือ",
                       "นางมาลัย ดูแลดี", "นายธนากร ใจงาม", "นางสาวอรุณี พัฒนากิจ"]
 _COORDINATOR_POSITION = "นักวิชาการพัฒนาชุมชน (ผู้ประสานงาน ศจพ.อ.)"
+_PROVINCE_OFFICER_NAME = "นางสาวกานดา จังหวัดดี"
 
 
 def default_instance_path() -> str:
@@ -73,7 +80,8 @@ class LoadReport:
 def load_sample(db: Database, now: datetime, code_days: int = 14,
                 roster_path: Path = SAMPLE_ROSTER,
                 tz: ZoneInfo = BANGKOK) -> LoadReport:
-    """Import the sample roster and give each of its districts a demo coordinator.
+    """Import the sample roster, give each of its districts a demo coordinator, and give the
+    households some weeks of history (``history.add_history``).
 
     A database that already has people keeps them (restarting the demo keeps who registered and
     what they reported; ``--fresh`` starts over); only codes that expired meanwhile are renewed.
@@ -87,7 +95,10 @@ def load_sample(db: Database, now: datetime, code_days: int = 14,
         # The same path as `mentorbot import roster FILE` (which also issues mentors' codes).
         summary = apply_roster(session, roster, now, code_days)
         created = _create_coordinators(session, now, code_days)
-        _give_history(session, now, tz)
+        _create_province_officers(session, now, code_days)
+        # Seeded: every fresh demo database has the same history (see history.py for what it
+        # keeps true: the first mentor's household unvisited, households due/overdue/visited).
+        history.add_history(session, now, tz, random.Random(history.SEED))
     log.info("demo: sample roster imported (%d rows), %d demo coordinators",
              summary.rows, len(created))
     return LoadReport(roster=summary, coordinators_created=created)
@@ -109,39 +120,16 @@ def _create_coordinators(session, now: datetime, code_days: int) -> list[str]:
     return created
 
 
-# (days since the household was assigned, days before today of its last visit or None, days
-# from that visit to the next one due): households due, overdue and visited, so the demo shows
-# every kind of card and `เมื่อวาน` works on a first visit.
-_HISTORY = ((45, None, 0), (40, 35, 30), (60, 12, 30), (20, None, 0), (8, None, 0),
-            (30, 25, 20))
-
-
-def _give_history(session, now: datetime, tz: ZoneInfo) -> None:
-    """Assign the sample households weeks ago, and give some a past visit, through the same
-    domain function a mentor's report goes through."""
-    today = now.astimezone(tz).date()
-    ctx = Context(now=now, tz=tz)
-    assignments = session.scalars(select(Assignment).where(Assignment.ended_at.is_(None))
-                                  .order_by(Assignment.id)).all()
-    for index, assignment in enumerate(assignments):
-        assigned_days, visited_days, next_in = _HISTORY[index % len(_HISTORY)]
-        assignment.assigned_at = now - timedelta(days=assigned_days)
-        if visited_days is None:
-            continue
-        visited = today - timedelta(days=visited_days)
-        # The first visited household asked for outside help then: a case to follow up.
-        problems = (ProblemDraft("income", True, "พช.อ.", "ต้องการฝึกอาชีพเพื่อหารายได้เสริม"),
-                    ) if index == 1 else ()
-        record_visit(session, assignment.household, assignment.mentor, VisitDraft(
-            visited_on=visited, attitude="ครอบครัวให้ความร่วมมือดี", skills=None,
-            resources=None, way_out=None, problems=problems,
-            next_visit_due=visited + timedelta(days=next_in)), ctx)
-        # ...and a visited household has a plan item under way, for the next visit's follow-up.
-        month = plans.first_of_month(visited)
-        plans.add_item(session, assignment.household, assignment.mentor, plans.ItemDraft(
-            "income", "ปลูกผักสวนครัวและทำบัญชีครัวเรือน", "หาเมล็ดพันธุ์และกล้าผัก", month,
-            plans.add_months(month, 2)), ctx)
-    session.flush()
+def _create_province_officers(session, now: datetime, code_days: int) -> None:
+    """One made-up province officer (ศจพ.จ.) per province of the sample: the province's
+    dashboard."""
+    provinces = session.scalars(select(Person.province).where(Person.role == Role.MENTOR)
+                                .distinct().order_by(Person.province)).all()
+    for index, province in enumerate(provinces):
+        code = create_province_officer(session, _PROVINCE_OFFICER_NAME, province,
+                                       f"08991000{index + 1:02d}", now, code_days)
+        code.person.position = "นักวิเคราะห์นโยบายและแผน (ศจพ.จ.)"
+        code.person.agency = f"สำนักงานพัฒนาชุมชนจังหวัด{province}"
 
 
 @dataclass
@@ -168,7 +156,7 @@ def sample_people(db: Database, now: datetime) -> list[SamplePerson]:
         counts = dict(session.execute(
             select(Assignment.mentor_id, func.count())
             .where(Assignment.ended_at.is_(None)).group_by(Assignment.mentor_id)).all())
-    order = {Role.MENTOR: 0, Role.COORDINATOR: 1}
+    order = {Role.MENTOR: 0, Role.COORDINATOR: 1, Role.PROVINCE: 2}
     people = sorted(people, key=lambda p: (order.get(p.role, 9), p.id))
     return [SamplePerson(
         id=p.id, name=p.name, role=p.role.value, district=p.district, province=p.province,

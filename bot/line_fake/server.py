@@ -4,21 +4,27 @@ Point the real SDK at it with `Configuration(host=fake.base_url, access_token=..
 api and api-data hosts go there), or mount `fake.wsgi_app` in another WSGI app. Every request
 is checked against LINE's OpenAPI spec plus `line_rules`; what LINE would reject gets LINE's
 400 and is remembered for `assert_no_violations()`.
+
+It also answers LINE Login's ID token verify endpoint, mints the ID tokens a LIFF app gets and
+serves a LIFF SDK stand-in (`login.py`; not Messaging API, so not checked against the spec).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import line_rules
+from . import line_rules, login
 from . import responses as R
 from .endpoints import HANDLERS, Call
 from .line_text import line_length
@@ -47,12 +53,19 @@ class FakeLineApi(FakeState):
         strict_ids: bool = False,
         quota_limit: int | None = None,
         latency: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """access_token: if given, only `Bearer <access_token>` is accepted (else any bearer).
         strict_reply_tokens: reject reply tokens never passed to register_reply_token().
         strict_ids: reject push/multicast `to` values that are not U/C/R + 32 hex digits.
         quota_limit: monthly message limit (None: unlimited); see set_quota().
-        latency: seconds every LINE call takes to answer (a slow Messaging API; benchmarks)."""
+        latency: seconds every LINE call takes to answer (a slow Messaging API; benchmarks).
+        clock: LINE's "now" for ID tokens (minting and expiry), timezone-aware; default the
+          real UTC time. Assignable later (`fake.clock = ...`); clear() restores this one."""
+        self._initial_clock = clock
+        self.clock: Callable[[], datetime] | None = clock
+        # Signs the ID tokens this fake mints: a token it did not mint fails verification.
+        self._login_secret = secrets.token_bytes(32)
         super().__init__(strict_reply_tokens, quota_limit)
         self.access_token = access_token
         self.strict_ids = strict_ids
@@ -104,9 +117,107 @@ class FakeLineApi(FakeState):
         request = Request(environ)
         if request.path.startswith("/_fake/"):
             response = self._fake_endpoint(request)
+        elif request.path == login.VERIFY_PATH:
+            response = self._login_endpoint(request)
         else:
             response = self._line_endpoint(request)
         return response(environ, start_response)
+
+    def clear(self) -> None:
+        super().clear()
+        with self._lock:
+            self.clock = self._initial_clock
+
+    def now(self) -> datetime:
+        """The fake's time (its clock, else the real UTC time)."""
+        now = self.clock() if self.clock is not None else datetime.now(UTC)
+        if now.tzinfo is None:
+            raise ValueError("FakeLineApi clock must return a timezone-aware datetime")
+        return now
+
+    # ---- LINE Login and LIFF (not the Messaging API: see login.py) ------------------------
+    def mint_id_token(
+        self,
+        user_id: str,
+        channel_id: str,
+        *,
+        nonce: str | None = None,
+        ttl: timedelta = login.DEFAULT_TTL,
+        name: str | None = None,
+    ) -> str:
+        """The ID token LINE gives a LIFF app of LINE Login channel `channel_id` opened by
+        `user_id`: issued now (the fake's clock), valid `ttl`. `name` defaults to the user's
+        profile display name (set_profile), else the same default get_profile answers."""
+        with self._lock:
+            profile = self._profiles.get(user_id) or {}
+        claims = login.claims_for(
+            user_id,
+            str(channel_id),
+            self.now(),
+            nonce=nonce,
+            ttl=ttl,
+            name=name or profile.get("displayName") or f"User {user_id[-4:]}",
+            picture=profile.get("pictureUrl"),
+        )
+        return login.encode(claims, self._login_secret)
+
+    def _login_endpoint(self, request: Request) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        raw = request.get_data()
+        form = request.form.to_dict() if request.mimetype == login.FORM else {}
+        request_id = str(uuid.uuid4())
+        with self._lock:
+            rec = RecordedRequest(
+                self._next_seq(),
+                now_iso(),
+                request.method,
+                request.path,
+                login.OPERATION,
+                headers,
+                request.args.to_dict(),
+                _maybe_json(raw),
+                raw,
+                form=form,
+            )
+            status, body, extra, delay = self._login_answer(rec, request)
+            rec.status, rec.response = status, body
+            self._requests.append(rec)
+        delay = max(delay, self.latency)
+        if delay:
+            time.sleep(delay)
+        return _response(status, body, {"x-line-request-id": request_id, **extra})
+
+    def _injected(self, rec: RecordedRequest) -> tuple[float, Answer | None]:
+        """A fault queued with fail_next for this call: its delay, and the answer it forces
+        (None: the call goes on, after the delay)."""
+        fault = self._take_fault(rec)
+        if fault is None:
+            return 0.0, None
+        delay = fault.timeout or 0.0
+        if fault.status is None:
+            return delay, None
+        rec.injected = True
+        body = fault.body if fault.body is not None else R.default_error(fault.status)
+        return delay, (fault.status, body, {}, delay)
+
+    def _login_answer(self, rec: RecordedRequest, request: Request) -> Answer:
+        if request.method != "POST":
+            rec.errors.append(f"{request.method} {request.path}: LINE Login's verify is POST")
+            return 405, R.body(R.METHOD_NOT_ALLOWED_405), {"Allow": "POST"}, 0
+        delay, injected = self._injected(rec)
+        if injected is not None:
+            return injected
+        if request.mimetype != login.FORM:
+            rec.errors.append(
+                f"Content-Type: {request.content_type!r} is not {login.FORM} (LINE Login)"
+            )
+            return 400, login.missing("id_token"), {}, delay
+        for name in ("id_token", "client_id"):
+            if not rec.form.get(name):
+                rec.errors.append(f"{name}: required by LINE Login's verify endpoint")
+                return 400, login.missing(name), {}, delay
+        status, body = login.verify(rec.form, self._login_secret, self.now())
+        return status, body, {}, delay
 
     # ---- LINE's endpoints ------------------------------------------------------------------
     def _line_endpoint(self, request: Request) -> Response:
@@ -152,14 +263,9 @@ class FakeLineApi(FakeState):
         if refusal:
             rec.errors.append(f"Authorization: {refusal}")
             return 401, {"message": refusal}, {}, 0
-        delay = 0.0
-        fault = self._take_fault(rec)
-        if fault is not None:
-            delay = fault.timeout or 0.0
-            if fault.status is not None:
-                rec.injected = True
-                body = fault.body if fault.body is not None else R.default_error(fault.status)
-                return fault.status, body, {}, delay
+        delay, injected = self._injected(rec)
+        if injected is not None:
+            return injected
         status, body, extra = self._validated_call(rec, op, request, request_id)
         return status, body, extra, delay
 
@@ -221,7 +327,42 @@ class FakeLineApi(FakeState):
         if request.method == "POST" and path == "/_fake/clear":
             self.clear()
             return _response(200, {}, {})
+        if path.startswith("/_fake/liff/"):
+            return self._liff_endpoint(request)
         return _response(404, R.body(R.NOT_FOUND_404), {})
+
+    def _liff_endpoint(self, request: Request) -> Response:
+        """The LINE app's side of a LIFF app: the SDK stand-in and the ID tokens it gets. Open
+        to any origin, since a page under test may be served from another port."""
+        cors = {
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+        }
+        path = request.path
+        if request.method == "OPTIONS":
+            return Response(status=204, headers=cors)
+        if request.method == "GET" and path == "/_fake/liff/sdk.js":
+            return Response(
+                login.sdk_script(),
+                status=200,
+                headers={"Cache-Control": "no-store", **cors},
+                content_type="application/javascript; charset=utf-8",
+            )
+        if request.method == "POST" and path == "/_fake/liff/id-token":
+            data = request.get_json(silent=True)
+            data = data if isinstance(data, dict) else {}
+            user_id, channel_id = data.get("userId"), data.get("channelId")
+            nonce = data.get("nonce")
+            if not (user_id and isinstance(user_id, str)) or not (
+                channel_id and isinstance(channel_id, str | int)
+            ):
+                return _response(400, {"message": "userId and channelId are required"}, cors)
+            if nonce is not None and not isinstance(nonce, str):
+                return _response(400, {"message": "nonce must be a string"}, cors)
+            token = self.mint_id_token(user_id, str(channel_id), nonce=nonce or None)
+            return _response(200, {"idToken": token}, cors)
+        return _response(404, R.body(R.NOT_FOUND_404), cors)
 
 
 def _maybe_json(raw: bytes) -> Any:

@@ -36,6 +36,7 @@ class RecordedRequest:
     response: Any = None  # JSON body returned (None for binary answers)
     errors: list[str] = field(default_factory=list)  # what LINE would have rejected
     injected: bool = False  # answered by fail_next(), not by the fake's own logic
+    form: dict[str, str] = field(default_factory=dict)  # form-encoded body (LINE Login calls)
 
     def matches(self, name: str) -> bool:
         """True for an operationId ("pushMessage"), SDK method ("push_message") or path suffix."""
@@ -46,6 +47,7 @@ class RecordedRequest:
         headers = dict(self.headers)
         if "authorization" in headers:  # never echo tokens into a debug page
             headers["authorization"] = headers["authorization"].split(" ")[0] + " ***"
+        form = {k: "***" if k == "id_token" else v for k, v in self.form.items()}
         return {
             "seq": self.seq,
             "at": self.at,
@@ -59,6 +61,7 @@ class RecordedRequest:
             "response": self.response,
             "errors": list(self.errors),
             "injected": self.injected,
+            **({"form": form} if form else {}),
         }
 
 

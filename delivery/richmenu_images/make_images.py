@@ -1,4 +1,5 @@
-"""Draw the rich menu images (mentor.png, coordinator.png) from delivery.richmenu.LAYOUTS.
+"""Draw the rich menu images (mentor.png, coordinator.png, province.png) from
+delivery.richmenu.LAYOUTS.
 
 The PNGs are committed: the web process only uploads them. Run this after changing a layout or
 a label, on a machine with Thai fonts and Pillow (neither is a runtime dependency):
@@ -41,6 +42,7 @@ LOOKS: dict[str | None, tuple[str, str, tuple[str, ...], str]] = {
     "case_queue": ("#E53935", "\U0001F4E5", ("เรื่องรอ", "ดำเนินการ"), ""),
     "district_summary": ("#1E88E5", "\U0001F4CA", ("สรุปอำเภอ",), "ภาพรวมทั้งอำเภอ"),
     "monthly_figures": ("#00897B", "\U0001F4C8", ("สรุป", "รายเดือน"), "เทียบเดือนก่อน"),
+    "dashboard": ("#3949AB", "\U0001F4BB", ("แดชบอร์ด",), "ภาพรวม กราฟ และไฟล์ข้อมูล"),
     None: ("#546E7A", "", ("เมนู",), "ดูเมนูทั้งหมด"),
 }
 

@@ -11,6 +11,7 @@ from .actions import case_actions, exit_actions, plan_actions
 from .engine import PAUSED, Conversation, Engine
 from .menu import show_menu
 from .views import cases as case_views
+from .views import dashboard as dashboard_views
 from .views import district as district_views
 from .views import households as household_views
 from .views import monthly as monthly_views
@@ -19,6 +20,7 @@ Command = Callable[[Conversation, Engine], None]
 Action = Callable[[Conversation, Engine, dict], None]
 
 MENTOR, COORDINATOR = frozenset({Role.MENTOR}), frozenset({Role.COORDINATOR})
+DASHBOARD_USERS = frozenset({Role.COORDINATOR, Role.PROVINCE})
 
 # Menu items: key -> (who may run it, what it does).
 COMMANDS: dict[str, tuple[frozenset[Role], Command]] = {
@@ -30,6 +32,7 @@ COMMANDS: dict[str, tuple[frozenset[Role], Command]] = {
     "case_queue": (COORDINATOR, case_views.show_case_queue),
     "district_summary": (COORDINATOR, district_views.show_summary),
     "monthly_figures": (COORDINATOR, monthly_views.show_monthly),
+    "dashboard": (DASHBOARD_USERS, dashboard_views.show_dashboard_link),
 }
 
 

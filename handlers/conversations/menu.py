@@ -27,11 +27,16 @@ MENUS: dict[Role, tuple[MenuItem, ...]] = {
         MenuItem("case_queue", "เรื่องรอดำเนินการ"),
         MenuItem("district_summary", "สรุปอำเภอ"),
         MenuItem("monthly_figures", "สรุปรายเดือน"),
+        MenuItem("dashboard", "แดชบอร์ด"),
     ),
-    # The province officer (ศจพ.จ.) has nothing to do in the chat yet (exports are made by the
-    # operator; the dashboard comes next); no rich menu either (delivery/richmenu.py LAYOUTS).
-    Role.PROVINCE: (),
+    # The province officer (ศจพ.จ.) works on the dashboard: the chat only hands out the link.
+    Role.PROVINCE: (
+        MenuItem("dashboard", "แดชบอร์ด"),
+    ),
 }
+# Words that name a command of another role: the person is told it is not for them, rather
+# than that the bot did not understand (a mentor who heard of the dashboard asks for it).
+OTHER_ROLES_WORDS = {"แดชบอร์ด": "dashboard", "dashboard": "dashboard"}
 NO_MENU = ("ขณะนี้ยังไม่มีเมนูในแชตนี้สำหรับบทบาทของท่านค่ะ "
            "ไฟล์ข้อมูลและสถิติขอได้จากผู้ดูแลระบบค่ะ")
 
@@ -47,7 +52,7 @@ def command_for_text(role: Role, text: str) -> str | None:
     for item in MENUS[role]:
         if typed == item.label:
             return item.key
-    return None
+    return OTHER_ROLES_WORDS.get(typed.lower())
 
 
 def show_menu(conv, note: str | None = None) -> None:

@@ -16,7 +16,9 @@
     'ต.ค.', 'พ.ย.', 'ธ.ค.'];
   // How a message reached the person, when not as the answer to what they sent.
   const VIA_LABEL = { push: 'แจ้งเตือน', multicast: 'ส่งถึงหลายคน', broadcast: 'ประกาศถึงทุกคน' };
-  const ROLE_LABEL = { mentor: 'พี่เลี้ยง', coordinator: 'ผู้ประสานงาน ศจพ.อ.', stranger: 'ผู้ใช้ทั่วไป' };
+  const ROLE_LABEL = { mentor: 'พี่เลี้ยง', coordinator: 'ผู้ประสานงาน ศจพ.อ.', province: 'เจ้าหน้าที่ ศจพ.จ.', stranger: 'ผู้ใช้ทั่วไป' };
+  // LIFF apps' links: opened on this server's LIFF page, not on LINE's site (see openLiff).
+  const LIFF_URL = 'https://liff.line.me/';
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -688,7 +690,8 @@
       }
       case 'datetimepicker': openPicker(action); break;
       case 'uri':
-        if (/^https?:/i.test(action.uri || '')) window.open(action.uri, '_blank', 'noopener');
+        if ((action.uri || '').startsWith(LIFF_URL)) openLiff(action.uri);
+        else if (/^https?:/i.test(action.uri || '')) window.open(action.uri, '_blank', 'noopener');
         else note(`ลิงก์: ${action.uri}`);
         break;
       case 'location': sendLocation(); break;
@@ -702,6 +705,16 @@
         break;
       default: note(`ปุ่มชนิด ${action.type} ยังไม่รองรับในเดโม`, true);
     }
+  }
+
+  // A LIFF link opens this server's LIFF page as LINE would: the stand-in LIFF SDK
+  // (/_line/_fake/liff/sdk.js) takes the person in LINE from 'fakeLiff.userId'.
+  // https://liff.line.me/{liffId}/x?y=1 -> /dashboard/liff/x?y=1
+  function openLiff(uri) {
+    const rest = uri.slice(LIFF_URL.length);
+    const cut = rest.search(/[/?#]/);
+    try { localStorage.setItem('fakeLiff.userId', state.current.userId); } catch (e) { /* private mode */ }
+    window.open('/dashboard/liff' + (cut < 0 ? '' : rest.slice(cut)), '_blank', 'noopener');
   }
 
   // date / time picker (datetimepicker action)
@@ -781,7 +794,9 @@
       }
       if (state.watchFrom === null || r.seq <= state.watchFrom) continue;
       const errors = r.errors || [];
-      if (errors.length || (r.status >= 400 && r.status !== 409)) {
+      // LINE Login refusing a token (expired, another channel) is an answer, not a bad request.
+      const refusal = r.endpoint === 'verifyIdToken' && r.status === 400;
+      if (errors.length || (r.status >= 400 && r.status !== 409 && !refusal)) {
         state.bannerLines.push(`${r.method} ${r.path} → ${r.status}` + (errors.length ? '\n' + errors.map((e) => ' • ' + e).join('\n') : ''));
       }
     }
