@@ -4,7 +4,7 @@ from .assistance import AssistanceKind, AssistanceRecord
 from .base import Base, UTCDateTime, utcnow
 from .cases import Case, CaseClosure, CaseEvent, CaseStatus
 from .conversation import ConversationState
-from .dashboard import DashboardLink, DashboardSession, ExportJob, ExportJobStatus, LiffNonce
+from .dashboard import DashboardLink, DashboardSession, ExportJob, ExportJobStatus, UsedIdToken
 from .exports import ExportRecord
 from .households import (
     Assignment,
@@ -64,7 +64,6 @@ __all__ = [
     "HouseholdStatus",
     "ItemStatus",
     "JpthIndicator",
-    "LiffNonce",
     "OutboxCategory",
     "OutboxKind",
     "OutboxMessage",
@@ -76,6 +75,7 @@ __all__ = [
     "RegistrationAttempt",
     "RegistrationCode",
     "Role",
+    "UsedIdToken",
     "UTCDateTime",
     "utcnow",
     "Visit",

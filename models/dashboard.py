@@ -1,6 +1,6 @@
-"""The dashboard's sign-in: one-time links sent in the chat, browser sessions, LIFF nonces, and
-exports built in the background. Tokens are stored only as SHA-256 hashes, so a copy of the
-database opens no session."""
+"""The dashboard's sign-in: one-time links sent in the chat, browser sessions, the LINE ID
+tokens used by the LIFF page, and exports built in the background. Tokens are stored only as
+SHA-256 hashes, so a copy of the database opens no session."""
 from __future__ import annotations
 
 import enum
@@ -43,15 +43,15 @@ class DashboardSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class LiffNonce(Base):
-    """A nonce the LIFF page must send back with its ID token: one use, a few minutes."""
+class UsedIdToken(Base):
+    """A LINE ID token that has opened a dashboard session from the LIFF page: each opens one,
+    so a token copied from a phone opens nothing more (kept until it expires)."""
 
-    __tablename__ = "liff_nonces"
+    __tablename__ = "used_id_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ExportJobStatus(str, enum.Enum):

@@ -280,7 +280,8 @@ def test_district_overview(db, area):
         area=LOEI, today=TODAY,
         households=7,                       # h1-h6, h8; not h7 (left)
         left=1,
-        visited_this_month=2,               # h1 (1 May), h6 (6 and 7 May); not h7
+        visited_this_month=3,               # h1 (1 May), h6 (6 and 7 May), h7 (2 May,
+                                            # before it left: what happened still counts)
         visited_last_month=3,               # h1 (30 Apr), h2 (7 Apr), h6 (8 Apr)
         visited_last_month_same_days=1,     # h2 (7 Apr)
         overdue=4,                          # h2, h3 (first visit), h5, h8
@@ -291,10 +292,11 @@ def test_district_overview(db, area):
                            Count("8–30 วัน", 2),          # c3 (29 Apr in Bangkok), c4
                            Count("31–90 วัน", 1),         # c5
                            Count("เกิน 90 วัน", 1)),      # c6
-        assistance_by_agency=(HelpRow("พช.อ.", 3, 2, 4501),   # 4,500.50 baht, half up
+        assistance_by_agency=(HelpRow("พช.อ.", 4, 3, 14500),   # 14,499.50 baht, half up;
+                              # h7's help counts: it was given before h7 left
                               HelpRow("พี่เลี้ยง (ช่วยเอง)", 2, 2, 0),
                               HelpRow("มูลนิธิบ้านสุข", 1, 1, 2000)),
-        assistance_by_dimension=(HelpRow("รายได้", 2, 2, 4501),
+        assistance_by_dimension=(HelpRow("รายได้", 3, 3, 14500),
                                  HelpRow("ความเป็นอยู่", 2, 2, 2000),
                                  HelpRow("สุขภาพ", 1, 1, 0),
                                  HelpRow("การศึกษา", 1, 1, 0),
@@ -330,7 +332,7 @@ def test_the_month_turns_at_midnight_in_bangkok(db, area):
         found = figures.district_overview(s, LOEI, date(2026, 6, 1), tz=TZ,
                                           first_visit_days=FIRST_VISIT_DAYS)
     assert (found.visited_this_month, found.visited_last_month,
-            found.visited_last_month_same_days) == (0, 2, 1)   # h1, h6; on 1 May h1
+            found.visited_last_month_same_days) == (0, 3, 1)   # h1, h6, h7; on 1 May h1
     assert found.overdue == 6
     assert found.assistance_by_agency == ()
 
@@ -504,22 +506,23 @@ def test_province_overview(db, area):
         found = figures.province_overview(s, "เลย", TODAY, tz=TZ,
                                           first_visit_days=FIRST_VISIT_DAYS)
         district = overview(s)
-    loei = DistrictRow("เมืองเลย", households=7, visited_this_month=2, visited_last_month=3,
-                       overdue=4, open_cases=7, assistance_records=6,
-                       assistance_baht=6501,      # 6,500.50
+    loei = DistrictRow("เมืองเลย", households=7, visited_this_month=3, visited_last_month=3,
+                       overdue=4, open_cases=7, assistance_records=7,
+                       assistance_baht=16500,     # 16,499.50 (h7's help included)
                        failing_households=5, unregistered_mentors=1, left=1)
     wang = DistrictRow("วังสะพุง", households=2, visited_this_month=1, visited_last_month=0,
                        overdue=1, open_cases=1, assistance_records=1, assistance_baht=100000,
                        failing_households=1, unregistered_mentors=1, left=0)
     assert found.province == "เลย" and found.today == TODAY
     assert found.districts == (loei, wang)
-    assert found.totals == DistrictRow("รวมทั้งจังหวัด", 9, 3, 3, 5, 8, 7, 106501, 6, 2, 1)
-    assert found.assistance_by_agency == (HelpRow("พช.อ.", 4, 3, 104501),
+    assert found.totals == DistrictRow("รวมทั้งจังหวัด", 9, 4, 3, 5, 8, 8, 116500, 6, 2, 1)
+    assert found.assistance_by_agency == (HelpRow("พช.อ.", 5, 4, 114500),
                                           HelpRow("พี่เลี้ยง (ช่วยเอง)", 2, 2, 0),
                                           HelpRow("มูลนิธิบ้านสุข", 1, 1, 2000))
     assert found.cases_by_agency == (
-        AgencyCases("พช.อ.", 2, 0),              # c1, xc1 (not c8: left; not yc1: elsewhere)
+        AgencyCases("พช.อ.", 2, 0),              # c1, xc1 (not yc1: elsewhere)
         AgencyCases("ไม่ระบุหน่วยงาน", 1, 1),      # xc2
+        AgencyCases("พมจ.", 1, 0),               # c8: opened this month, before h7 left
         AgencyCases("อปท.", 1, 0),               # c9, referred there, opened 1 May 00:30
         AgencyCases("รพ.สต.", 0, 2),             # c7, c10 (closed 1 May 00:30)
     )

@@ -211,3 +211,99 @@ def test_a_large_districts_mentors_come_a_hundred_at_a_time(app, db, line, fake_
     assert "หน้า 2 จาก 2" in second and "‹ หน้าก่อน" in second and "หน้าถัดไป" not in second
     assert second.count('scope="row"') == 6
     assert "หน้า 2 จาก 2" in client.get("/dashboard/mentors?page=99").get_data(as_text=True)
+
+
+# -- inside LINE: the LIFF page ----------------------------------------------------------------
+LIFF_ID = "1657000000-mentorbt"
+CHANNEL = "1657000000"
+
+
+def liff_attempt(client, fake_line, user_id: str, channel: str = CHANNEL, *, token=None,
+                 nonce=None):
+    page = client.get("/dashboard/liff").get_data(as_text=True)
+    nonce = nonce or page.split('data-nonce="')[1].split('"')[0]
+    token = token or fake_line.mint_id_token(user_id, channel)
+    response = client.post("/dashboard/liff/session", json={"idToken": token, "nonce": nonce})
+    return response, token
+
+
+@pytest.fixture
+def liff_app(app, fake_line, clock):
+    app.config["LIFF_ID"] = LIFF_ID
+    fake_line.clock = clock
+    return app
+
+
+def test_the_liff_page_signs_in_with_an_id_token_line_verified(liff_app, fake_line, area_ids):
+    client = liff_app.test_client()
+    page = client.get("/dashboard/liff")
+    assert page.status_code == 200
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' https://static.line-scdn.net" in csp and "unsafe-inline" not in csp
+    response, _ = liff_attempt(client, fake_line, COORD)
+    assert response.status_code == 200 and response.get_json()["next"] == "/dashboard/"
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert client.get("/dashboard/district").status_code == 200
+    [verify] = fake_line.calls("verifyIdToken")
+    assert verify.form["client_id"] == CHANNEL
+
+
+def test_the_card_offers_the_liff_app_beside_the_link(liff_app, line, fake_line, clock,
+                                                      area_ids):
+    coordinator = player(line, fake_line, clock, COORD)
+    coordinator.say("แดชบอร์ด")
+    uris = {a["label"]: a["uri"] for a in actions_in(coordinator.last) if a["type"] == "uri"}
+    assert uris["เปิดแดชบอร์ดใน LINE"] == f"https://liff.line.me/{LIFF_ID}"
+    assert uris["เปิดในเบราว์เซอร์"].startswith("http://dashboard.test/dashboard/signin?t=")
+
+
+def test_liff_refuses_another_channel_a_used_token_a_forged_nonce_and_a_mentor(
+        liff_app, fake_line, clock, area_ids):
+    client = liff_app.test_client()
+    assert liff_attempt(client, fake_line, COORD, "1999999999")[0].status_code == 403
+    ok, token = liff_attempt(client, fake_line, COORD)
+    assert ok.status_code == 200
+    again, _ = liff_attempt(liff_app.test_client(), fake_line, COORD, token=token)
+    assert again.status_code == 403 and again.get_json()["again"] is True
+    forged, _ = liff_attempt(client, fake_line, COORD, nonce="9999999999.salt.0000")
+    assert forged.status_code == 403
+    assert liff_attempt(client, fake_line, MENTOR)[0].status_code == 403
+    expired = fake_line.mint_id_token(COORD, CHANNEL, ttl=timedelta(minutes=5))
+    clock.advance(minutes=6)
+    assert liff_attempt(client, fake_line, COORD, token=expired)[0].status_code == 403
+    page = client.get("/dashboard/liff").get_data(as_text=True)
+    stale_nonce = page.split('data-nonce="')[1].split('"')[0]
+    clock.advance(minutes=11)
+    assert liff_attempt(client, fake_line, COORD, nonce=stale_nonce)[0].status_code == 403
+
+
+def test_opening_the_liff_page_writes_nothing(liff_app, db, fake_line, area_ids):
+    from sqlalchemy import text
+    with db.transaction() as s:
+        before = s.execute(text("SELECT count(*) FROM used_id_tokens")).scalar()
+    for _ in range(3):
+        assert liff_app.test_client().get("/dashboard/liff").status_code == 200
+    with db.transaction() as s:
+        assert s.execute(text("SELECT count(*) FROM used_id_tokens")).scalar() == before == 0
+
+
+def test_odd_input_is_a_4xx_never_a_500(app, line, fake_line, clock, area_ids):
+    client, _ = signed_in_client(app, line, fake_line, clock, COORD)
+    for url in ("/dashboard/households/99999999999999999999",
+                "/dashboard/mentors/99999999999999999999",
+                "/dashboard/exports/99999999999999999999/download"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/dashboard/signout", data={"csrf": "ค่ะ"}).status_code == 403
+    assert client.post("/dashboard/liff/session", data="not json").status_code in (400, 404)
+
+
+def test_a_page_takes_no_write_lock(app, db, line, fake_line, clock, area_ids):
+    """On SQLite a page reads beside a writer (the webhook) instead of queueing for its lock."""
+    from sqlalchemy import text
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    client, _ = signed_in_client(app, line, fake_line, clock, COORD)
+    with db.transaction() as s:          # BEGIN IMMEDIATE: holds the database's write lock
+        s.execute(text("UPDATE people SET name = name WHERE id = -1"))
+        assert client.get("/dashboard/district").status_code == 200
+        assert client.get(f"/dashboard/households/{area_ids['home']}").status_code == 200

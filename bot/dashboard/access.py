@@ -27,6 +27,7 @@ from ..services import services
 log = logging.getLogger(__name__)
 
 COOKIE = "mentorbot_dashboard"
+ID_MAX = 2**63 - 1     # ids in URLs: a larger number is a 404, never a database error
 COOKIE_PATH = "/dashboard"
 
 
@@ -50,7 +51,10 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         svc = services()
         g.after_commit = []
-        with svc.db.transaction() as session:
+        # A page only reads: on SQLite it then takes no write lock, so a large province's
+        # overview never holds up the webhook. A form (POST) writes.
+        writes = request.method not in ("GET", "HEAD")
+        with (svc.db.transaction() if writes else svc.db.reading()) as session:
             found = signin.current_session(session, request.cookies.get(COOKIE), svc.clock())
             if found is None:
                 raise SignedOut()
@@ -60,8 +64,8 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
             # error's rollback expires before the error page is drawn.
             g.me = Me(name=person.name, role_words=role_in_district(person),
                       is_province=is_province(person))
-            if request.method == "POST" and not hmac.compare_digest(
-                    request.form.get("csrf", ""), live.csrf_token):
+            if writes and not hmac.compare_digest(request.form.get("csrf", "").encode(),
+                                                  live.csrf_token.encode()):
                 log.warning("dashboard: POST without the session's CSRF token (person=%s)",
                             person.id)
                 abort(403)

@@ -20,6 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from delivery.services import Services
 from handlers.context import Context
 from handlers.exports import jobs, kinds
@@ -126,8 +128,12 @@ class ExportRunner:
             if time.monotonic() - last[0] < REPORT_EVERY_SECONDS:
                 return
             last[0] = time.monotonic()
-            with self.svc.db.transaction() as session:
-                jobs.report(session, job_id, rows, self.svc.clock())
+            try:
+                with self.svc.db.transaction() as session:
+                    jobs.report(session, job_id, rows, self.svc.clock())
+            except OperationalError:
+                # Progress is a courtesy: a busy database skips this report, not the export.
+                log.info("export job %s: progress not recorded (database busy)", job_id)
         return report
 
     def _store(self, export, fmt: str, staged: Path, job_id: int) -> tuple[str, str]:

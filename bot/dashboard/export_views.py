@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -23,6 +24,7 @@ from handlers.exports.table import Area
 from models import ExportJob, ExportJobStatus
 
 from . import access
+from .access import ID_MAX
 from .pages import districts_of_province, today
 
 KIND_LABELS = {
@@ -105,7 +107,7 @@ def register(bp: Blueprint) -> None:
             kind_label=kind_label, job_area=job_area, status_words=status_words,
         ), 400 if error else 200
 
-    @bp.get("/exports/<int:job_id>")
+    @bp.get(f"/exports/<int(max={ID_MAX}):job_id>")
     @access.signed_in
     def export_job(job_id: int):
         job = _own_job(job_id)
@@ -114,7 +116,7 @@ def register(bp: Blueprint) -> None:
                                kind_label=kind_label, job_area=job_area,
                                status_words=status_words)
 
-    @bp.get("/exports/<int:job_id>/status")
+    @bp.get(f"/exports/<int(max={ID_MAX}):job_id>/status")
     @access.signed_in
     def export_status(job_id: int):
         job = _own_job(job_id)
@@ -122,13 +124,13 @@ def register(bp: Blueprint) -> None:
         return jsonify(status=status, rows=job.rows, words=status_words(job),
                        available=runner().path_of(job) is not None)
 
-    @bp.get("/exports/<int:job_id>/download")
+    @bp.get(f"/exports/<int(max={ID_MAX}):job_id>/download")
     @access.signed_in
     def export_download(job_id: int):
         job = _own_job(job_id)
         path = runner().path_of(job)
         if job.status is not ExportJobStatus.DONE or path is None or not job.file_name:
-            access.found(None, "export file", job_id)
+            abort(404)   # the asker's own job, not built or its file gone: no refusal to log
         return send_file(path, as_attachment=True, download_name=job.file_name,
                          max_age=0, etag=False)
 

@@ -13,6 +13,7 @@ from models import Household
 
 from ..services import services
 from . import access
+from .access import ID_MAX
 
 MENTORS_PER_PAGE = 100
 MENTOR_COLUMNS = (("name", "พี่เลี้ยง"), ("households", "ครัวเรือน"),
@@ -83,7 +84,7 @@ def register(bp: Blueprint) -> None:
                                districts=districts_of_province()
                                if access.is_province(access.person()) else [])
 
-    @bp.get("/mentors/<int:mentor_id>")
+    @bp.get(f"/mentors/<int(max={ID_MAX}):mentor_id>")
     @access.signed_in
     def mentor(mentor_id: int):
         area = access.area_of()
@@ -94,7 +95,7 @@ def register(bp: Blueprint) -> None:
         return render_template("dashboard/mentor.html", page=page, nav="mentors",
                                district_param=None)
 
-    @bp.get("/households/<int:household_id>")
+    @bp.get(f"/households/<int(max={ID_MAX}):household_id>")
     @access.signed_in
     def household(household_id: int):
         area = access.area_of()

@@ -89,9 +89,7 @@ def register(bp: Blueprint) -> None:
         if not liff_id:
             return refused_page("แดชบอร์ดใน LINE ยังไม่เปิดใช้ค่ะ กรุณาพิมพ์ แดชบอร์ด ในแชต"
                                 "เพื่อขอลิงก์ค่ะ", 404)
-        svc = services()
-        with svc.db.transaction() as session:
-            nonce = signin.issue_nonce(session, svc.clock())
+        nonce = signin.issue_nonce(_nonce_secret(), services().clock())
         return render_template("dashboard/liff.html", liff_id=liff_id, nonce=nonce,
                                sdk_url=current_app.config["LIFF_SDK_URL"])
 
@@ -105,18 +103,21 @@ def register(bp: Blueprint) -> None:
         if login is None:
             return jsonify(error="แดชบอร์ดใน LINE ยังไม่เปิดใช้ค่ะ"), 404
         svc = services()
-        with svc.db.transaction() as session:
-            now = svc.clock()
-            # The nonce first: one use, so a captured request cannot be played again.
-            if not signin.use_nonce(session, nonce, now):
-                log.info("dashboard: LIFF sign-in with an unknown or used nonce")
-                return jsonify(error="หน้านี้หมดอายุแล้วค่ะ กรุณาเปิดใหม่อีกครั้งค่ะ"), 403
+        now = svc.clock()
+        # The nonce first: the request must come from a page this server served just now.
+        if not signin.nonce_ok(_nonce_secret(), nonce, now):
+            log.info("dashboard: LIFF sign-in with a nonce that is not ours or has expired")
+            return jsonify(error="หน้านี้หมดอายุแล้วค่ะ กรุณาเปิดใหม่อีกครั้งค่ะ"), 403
         try:
             verified = login.verify(id_token, now)
         except IdTokenRefused as exc:
             log.info("dashboard: LIFF ID token refused (%s)", exc)
             return jsonify(error="ยืนยันตัวตนกับ LINE ไม่สำเร็จค่ะ กรุณาเปิดใหม่อีกครั้งค่ะ"), 403
         with svc.db.transaction() as session:
+            if not signin.use_id_token(session, id_token, verified.expires_at, now):
+                log.info("dashboard: LIFF ID token used a second time; refused")
+                return jsonify(error="กรุณาปิดหน้านี้แล้วเปิดแดชบอร์ดใหม่อีกครั้งค่ะ",
+                               again=True), 403
             person = signin.person_for_line_user(session, verified.line_user_id)
             if person is None:
                 log.info("dashboard: LIFF sign-in by a LINE user with no dashboard rights")
@@ -126,6 +127,11 @@ def register(bp: Blueprint) -> None:
         response = jsonify(next=url_for("dashboard.home"))
         _set_cookie(response, opened)
         return response
+
+
+def _nonce_secret() -> str:
+    return str(current_app.config.get("LINE_CHANNEL_SECRET") or current_app.config["SECRET_KEY"]
+               or "")
 
 
 def _line_login() -> LineLogin | None:

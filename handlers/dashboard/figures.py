@@ -5,8 +5,11 @@ them and turns a None (a mentor or household outside the session's area) into a 
 
 Rules every figure follows:
 
-- Households that left the programme are left out of every count but ``left``: their visits,
-  cases and assistance too.
+- Counts of what a household is now (households, overdue, open cases, levels, dimensions
+  still failing, mentors' households) leave out households that left the programme, which
+  ``left`` counts. Counts of what happened in a month (visits, help given, cases opened and
+  closed) keep them: a household that left this month, often because it no longer needs the
+  help, was still helped and visited, and the figures agree with the monthly export's.
 - "This month" is the 1st of ``today``'s month to ``today``; "last month" the whole previous
   calendar month (and, for the like-for-like comparison, its 1st to the same day). Stored
   instants (a case's opening and closing) are put on the users' local calendar (``tz``).
@@ -206,7 +209,7 @@ def _visited(session: Session, area: Area, months: _Months) -> dict[str, tuple[i
         select(Household.district, households(months.this), households(months.last),
                households(months.last_same))
         .select_from(Visit).join(Household, Household.id == Visit.household_id)
-        .where(*households_in(area), _active(), Visit.visited_on >= months.last.start,
+        .where(*households_in(area), Visit.visited_on >= months.last.start,
                Visit.visited_on <= months.this.end)
         .group_by(Household.district))
     return {d: (int(a), int(b), int(c)) for d, a, b, c in rows}
@@ -238,9 +241,8 @@ def _assistance(session: Session, area: Area, period: Period) -> dict[str, tuple
     """district -> (assistance records, whole baht) in the period."""
     rows = session.execute(
         select(AssistanceRecord.district, func.count(), func.sum(AssistanceRecord.value_baht))
-        .join(Household, Household.id == AssistanceRecord.household_id)
         .where(*_copied_area(AssistanceRecord, area),
-               _within(AssistanceRecord.given_on, period), _active())
+               _within(AssistanceRecord.given_on, period))
         .group_by(AssistanceRecord.district))
     return {d: (int(n), whole_baht(baht)) for d, n, baht in rows}
 
@@ -271,8 +273,7 @@ def _unregistered(session: Session, area: Area) -> dict[str, int]:
 
 # -- assistance by agency and by dimension ------------------------------------------------------
 def _help_scope(area: Area, period: Period) -> list[ColumnElement[bool]]:
-    return [*_copied_area(AssistanceRecord, area), _within(AssistanceRecord.given_on, period),
-            _active()]
+    return [*_copied_area(AssistanceRecord, area), _within(AssistanceRecord.given_on, period)]
 
 
 def assistance_by_agency(session: Session, area: Area, period: Period) -> tuple[HelpRow, ...]:
@@ -283,7 +284,6 @@ def assistance_by_agency(session: Session, area: Area, period: Period) -> tuple[
         select(AssistanceRecord.by_mentor, func.max(AssistanceRecord.agency_name), func.count(),
                func.count(distinct(AssistanceRecord.household_id)),
                func.sum(AssistanceRecord.value_baht))
-        .join(Household, Household.id == AssistanceRecord.household_id)
         .where(*_help_scope(area, period))
         .group_by(AssistanceRecord.by_mentor, AssistanceRecord.agency_id, typed))
     found = [HelpRow(giver_words(by_mentor, name), int(n), int(helped), whole_baht(baht))
@@ -298,7 +298,6 @@ def _assistance_by_dimension(session: Session, area: Area,
                 select(AssistanceRecord.dimension, func.count(),
                        func.count(distinct(AssistanceRecord.household_id)),
                        func.sum(AssistanceRecord.value_baht))
-                .join(Household, Household.id == AssistanceRecord.household_id)
                 .where(*_help_scope(area, period))
                 .group_by(AssistanceRecord.dimension))}
     return tuple(HelpRow(name, *rows.get(code, (0, 0, 0))) for code, name in DIMENSIONS.items())
@@ -491,8 +490,7 @@ def _cases_by_agency(session: Session, province: str, today: date,
     agency = func.coalesce(Case.referred_agency, Case.suggested_agency)
     rows = session.execute(
         select(agency, counted(Case.created_at), counted(Case.closed_at))
-        .join(Household, Household.id == Case.household_id)
-        .where(Case.province == province, _active(),
+        .where(Case.province == province,
                or_(and_(Case.created_at >= start, Case.created_at < end),
                    and_(Case.closed_at >= start, Case.closed_at < end)))
         .group_by(agency))

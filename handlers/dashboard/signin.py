@@ -2,27 +2,31 @@
 
 The bot sends a coordinator or province officer a personal link (``issue_link``): it works once,
 for ``LINK_TTL``, and only while the LINE user who asked is still that person. Redeeming it
-(``redeem_link``) opens a browser session (``open_session``) of ``SESSION_TTL``. Inside LINE, a
-LIFF page instead proves who it is with an ID token that LINE verifies; the page must also send
-back a one-time nonce this server issued (``issue_nonce`` / ``use_nonce``), so a captured
-request cannot be replayed.
+(``redeem_link``) opens a browser session (``open_session``) of ``SESSION_TTL``.
 
-Only SHA-256 hashes of tokens are stored. Every check here is on the database's clock of record
-(``now`` passed in), never the wall clock.
+Inside LINE, the LIFF page proves who it is with the ID token the LIFF SDK got from LINE, which
+LINE's verify endpoint checks (delivery/line_login.py). LIFF chooses that token's own nonce, so
+the server cannot; instead the page must send back a nonce this server signed a few minutes
+before (``issue_nonce`` / ``nonce_ok``: the request comes from a page we just served), and a
+token opens one session only (``use_id_token``), so a copied token opens nothing more.
+
+Only SHA-256 hashes of tokens are stored. Every check is on the clock passed in (``now``).
 """
 from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import DashboardLink, DashboardSession, LiffNonce, Person, Role
+from models import DashboardLink, DashboardSession, Person, Role, UsedIdToken
 
 from ..exports.table import Area
 
@@ -145,24 +149,39 @@ def end_session(session: Session, token: str | None, now: datetime) -> None:
                         .values(ended_at=now))
 
 
-def issue_nonce(session: Session, now: datetime) -> str:
-    # Anyone may open the LIFF page, so its nonces are cleared as they are made.
-    session.execute(delete(LiffNonce).where(LiffNonce.expires_at < now - KEEP_USED))
-    nonce = secrets.token_urlsafe(24)
-    session.add(LiffNonce(nonce_hash=token_hash(nonce), expires_at=now + NONCE_TTL))
-    session.flush()
-    return nonce
+def issue_nonce(secret: str, now: datetime) -> str:
+    """A nonce for the LIFF page, signed instead of stored: opening the page (which anyone
+    may) writes nothing to the database."""
+    expires = str(int((now + NONCE_TTL).timestamp()))
+    salt = secrets.token_urlsafe(12)
+    return f"{expires}.{salt}.{_nonce_mac(secret, expires, salt)}"
 
 
-def use_nonce(session: Session, nonce: str | None, now: datetime) -> bool:
-    """True once for a nonce this server issued that has not expired."""
-    if not nonce:
+def nonce_ok(secret: str, nonce: str | None, now: datetime) -> bool:
+    """The nonce is one this server signed (with this secret) and has not expired."""
+    try:
+        expires, salt, mac = (nonce or "").split(".")
+        alive = int(expires) > now.timestamp()
+    except ValueError:
         return False
-    return _changed(session.execute(update(LiffNonce)
-                                    .where(LiffNonce.nonce_hash == token_hash(nonce),
-                                           LiffNonce.used_at.is_(None),
-                                           LiffNonce.expires_at > now)
-                                    .values(used_at=now))) == 1
+    return alive and hmac.compare_digest(mac.encode(), _nonce_mac(secret, expires, salt).encode())
+
+
+def _nonce_mac(secret: str, expires: str, salt: str) -> str:
+    message = f"dashboard-liff-nonce.{expires}.{salt}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def use_id_token(session: Session, id_token: str, expires_at: datetime, now: datetime) -> bool:
+    """True the first time this (LINE-verified) ID token opens a session; False after: a
+    token copied from a phone or a log opens nothing more."""
+    session.execute(delete(UsedIdToken).where(UsedIdToken.expires_at < now))
+    try:
+        with session.begin_nested():
+            session.add(UsedIdToken(token_hash=token_hash(id_token), expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _changed(result: object) -> int:
@@ -171,9 +190,8 @@ def _changed(result: object) -> int:
 
 
 def purge(session: Session, now: datetime) -> None:
-    """Forget links, nonces and sessions long past: three indexed range deletes."""
+    """Forget links and sessions long past: indexed range deletes."""
     before = now - KEEP_USED
     session.execute(delete(DashboardLink).where(DashboardLink.expires_at < before))
-    session.execute(delete(LiffNonce).where(LiffNonce.expires_at < before))
     session.execute(delete(DashboardSession).where(
         or_(DashboardSession.expires_at < before, DashboardSession.ended_at < before)))

@@ -14,8 +14,10 @@ from models import ExportJob, ExportJobStatus, Person
 
 from .table import Area
 
-# A job whose builder has not reported for this long died with its process.
+# A running job whose builder has not reported for this long died with its process; a job
+# still waiting this long will not be taken (its process stopped before it got a thread).
 STALE_AFTER = timedelta(minutes=10)
+NEVER_TAKEN_AFTER = timedelta(hours=1)
 
 
 def ask(session: Session, person: Person, kind: str, area: Area, start: date, end: date,
@@ -68,8 +70,9 @@ def recent_jobs(session: Session, person: Person, limit: int = 10) -> list[Expor
 def is_stale(job: ExportJob, now: datetime) -> bool:
     """Waiting or running, with no word from a builder for STALE_AFTER: its web process
     stopped (a deploy, a crash) and the job will not finish; the page says to ask again."""
-    return (job.status in (ExportJobStatus.PENDING, ExportJobStatus.RUNNING)
-            and job.updated_at < now - STALE_AFTER)
+    if job.status is ExportJobStatus.RUNNING:
+        return job.updated_at < now - STALE_AFTER
+    return job.status is ExportJobStatus.PENDING and job.updated_at < now - NEVER_TAKEN_AFTER
 
 
 def expired_files(session: Session, before: datetime) -> list[ExportJob]:

@@ -1,5 +1,5 @@
-"""The dashboard: one-time sign-in links, browser sessions, LIFF nonces and the exports built
-in the background.
+"""The dashboard: one-time sign-in links, browser sessions, the ID tokens the LIFF page used,
+and the exports built in the background.
 
 Revision ID: 0008
 Revises: 0007
@@ -17,16 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('liff_nonces',
+    op.create_table('used_id_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('nonce_hash', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('expires_at', models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_liff_nonces')),
-    sa.UniqueConstraint('nonce_hash', name=op.f('uq_liff_nonces_nonce_hash'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_used_id_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_used_id_tokens_token_hash'))
     )
-    with op.batch_alter_table('liff_nonces', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_liff_nonces_expires_at'), ['expires_at'], unique=False)
+    with op.batch_alter_table('used_id_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_used_id_tokens_expires_at'), ['expires_at'], unique=False)
 
     op.create_table('dashboard_links',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -105,7 +104,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_dashboard_links_expires_at'))
 
     op.drop_table('dashboard_links')
-    with op.batch_alter_table('liff_nonces', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_liff_nonces_expires_at'))
+    with op.batch_alter_table('used_id_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_used_id_tokens_expires_at'))
 
-    op.drop_table('liff_nonces')
+    op.drop_table('used_id_tokens')

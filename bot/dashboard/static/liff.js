@@ -19,6 +19,12 @@
     }).then(function (response) {
       return response.json().then(function (body) {
         if (response.ok && body.next) { window.location.replace(body.next); return; }
+        if (body.again && !window.liff.isInClient()) {
+          // An outside browser kept an ID token that has been used: ask LINE for a new one.
+          window.liff.logout();
+          window.liff.login();
+          return;
+        }
         say(body.error || 'เข้าแดชบอร์ดไม่สำเร็จค่ะ กรุณาลองใหม่อีกครั้งค่ะ');
       });
     });

@@ -34,7 +34,7 @@ def show_dashboard_link(conv: Conversation, engine: Engine) -> None:
     card = Card(
         title="แดชบอร์ด",
         subtitle=area.label,
-        body=(f"ลิงก์นี้เปิดได้เฉพาะท่าน ใช้ได้ครั้งเดียวภายใน {minutes} นาทีค่ะ "
+        body=(f"ลิงก์นี้สำหรับท่านเท่านั้น ใช้ได้ครั้งเดียวภายใน {minutes} นาทีค่ะ "
               "กรุณาอย่าส่งต่อให้ผู้อื่นค่ะ หากลิงก์หมดอายุ พิมพ์ แดชบอร์ด เพื่อขอใหม่ได้ค่ะ"),
         buttons=buttons)
     conv.outcome.say(Cards(alt_text="ลิงก์เข้าแดชบอร์ดค่ะ", cards=(card,),
