@@ -28,8 +28,11 @@ def build_services(config: dict[str, Any]) -> Services:
         line=LineGateway(config.get("LINE_CHANNEL_ACCESS_TOKEN") or "",
                          config["LINE_API_BASE_URL"], config["LINE_DATA_API_BASE_URL"],
                          timeout=float(config["LINE_HTTP_TIMEOUT"]),
-                         connections=int(config.get("REPLY_WORKERS") or 0)
-                         + int(config.get("EVENT_WORKERS") or 0) + 2),
+                         # urllib3 opens connections as needed: room for every reply
+                         # thread, or for a sender's SEND_WORKERS requests in the air.
+                         connections=max(int(config.get("REPLY_WORKERS") or 0)
+                                         + int(config.get("EVENT_WORKERS") or 0) + 2,
+                                         int(config.get("SEND_WORKERS") or 0))),
         tz=ZoneInfo(config["BOT_TIMEZONE"]),
         clock=config.get("CLOCK") or utcnow,
         renderer=Renderer(PostbackCodec(config.get("LINE_CHANNEL_SECRET") or "")),

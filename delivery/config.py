@@ -29,6 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_LINE_CREDENTIALS": True,
     "OUTBOX_BATCH": 100,
     "OUTBOX_MAX_ATTEMPTS": 12,
+    # Sending the outbox (the clock and each `mentorbot scheduler send` process): threads per
+    # process, each with a kept-alive connection to LINE (LINE answers in tens of ms, so
+    # 2,000/s needs about a hundred requests in the air), and LINE's per-channel push limit,
+    # shared by every sender process through the database (requests/s; senders aim 10% under).
+    "SEND_WORKERS": 100,
+    "SEND_RATE_PER_SECOND": 2000,
     # Reminders (local times are Asia/Bangkok, or BOT_TIMEZONE).
     "MENTOR_DIGEST_TIME": "08:00",
     "COORDINATOR_DIGEST_TIME": "08:00",
@@ -65,6 +71,8 @@ _INTS = {
     "WEBHOOK_MAX_BYTES",
     "OUTBOX_BATCH",
     "OUTBOX_MAX_ATTEMPTS",
+    "SEND_WORKERS",
+    "SEND_RATE_PER_SECOND",
     "FIRST_VISIT_DAYS",
     "DUE_SOON_DAYS",
     "FIRM_OVERDUE_DAYS",

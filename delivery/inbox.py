@@ -64,6 +64,13 @@ def next_for_user(session: Session, line_user_id: str, busy_since: datetime) -> 
         .order_by(WebhookEvent.occurred_at, WebhookEvent.id).limit(1))
 
 
+def has_pending(session: Session, line_user_id: str) -> bool:
+    """Whether the user has an event still waiting (one indexed lookup)."""
+    return session.scalar(select(WebhookEvent.id).where(
+        WebhookEvent.line_user_id == line_user_id,
+        WebhookEvent.status == EventStatus.PENDING).limit(1)) is not None
+
+
 def stalled(session: Session, pending_before: datetime, claimed_before: datetime,
             limit: int = 100) -> list[int]:
     """Events a dead worker left behind: pending since before ``pending_before``, or claimed

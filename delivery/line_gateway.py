@@ -51,6 +51,7 @@ class LineGateway:
         """``connections``: kept-alive connections to LINE, one per thread that may call at
         once (fewer, and urllib3 opens and discards a connection per call beyond them)."""
         self.timeout = timeout
+        self.connections = connections
         self._client = ApiClient(_configuration(api_base_url, access_token, connections))
         self._data_client = ApiClient(_configuration(data_api_base_url, access_token, 4))
         self.api = MessagingApi(self._client)

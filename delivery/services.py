@@ -33,7 +33,9 @@ class Services:
         return OutboxSender(self.db, self.line, clock or self.clock,
                             batch=int(self.config["OUTBOX_BATCH"]),
                             max_attempts=int(self.config["OUTBOX_MAX_ATTEMPTS"]),
-                            is_quiet=self.is_quiet)
+                            is_quiet=self.is_quiet,
+                            workers=int(self.config.get("SEND_WORKERS") or 0) or None,
+                            rate=float(self.config.get("SEND_RATE_PER_SECOND") or 0) or None)
 
     def close(self) -> None:
         if self.processor is not None:

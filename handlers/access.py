@@ -8,8 +8,8 @@ caller answers as if the record did not exist, so nothing is learnt by probing i
 """
 from __future__ import annotations
 
-from sqlalchemy import false, select
-from sqlalchemy.orm import Session
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from models import (
     Assignment,
@@ -33,6 +33,17 @@ def mentor_households(session: Session, mentor: Person) -> list[Household]:
         .order_by(Household.next_visit_due.is_(None), Household.next_visit_due, Household.id)))
 
 
+def mentor_household_count(session: Session, mentor: Person) -> int:
+    """How many households ``mentor_households`` lists, counted by the database."""
+    if mentor.role is not Role.MENTOR:
+        return 0
+    return session.scalar(
+        select(func.count()).select_from(Household)
+        .join(Assignment, Assignment.household_id == Household.id)
+        .where(Assignment.mentor_id == mentor.id, Assignment.ended_at.is_(None),
+               Household.status == HouseholdStatus.ACTIVE)) or 0
+
+
 def household_for(session: Session, person: Person, household_id) -> Household | None:
     if not isinstance(household_id, int):
         return None
@@ -48,8 +59,10 @@ def household_for(session: Session, person: Person, household_id) -> Household |
 
 
 def assignment_of(session: Session, household: Household) -> Assignment | None:
+    # Its household is the one given, its mentor the caller's: neither is loaded again.
     return session.scalar(select(Assignment).where(Assignment.household_id == household.id,
-                                                   Assignment.ended_at.is_(None)))
+                                                   Assignment.ended_at.is_(None))
+                          .options(lazyload(Assignment.household), lazyload(Assignment.mentor)))
 
 
 def plan_item_for(session: Session, person: Person, item_id) -> PlanItem | None:

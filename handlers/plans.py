@@ -132,10 +132,12 @@ def add_item(session: Session, household: Household, person: Person, draft: Item
 
 
 def change_status(session: Session, item: PlanItem, person: Person, status: ItemStatus,
-                  ctx: Context) -> bool:
+                  ctx: Context, *, locked: bool = False) -> bool:
     """Set the item's status and record the change. False (and nothing recorded) when the
-    item already has that status: a repeated or stale tap is not a change."""
-    session.refresh(item, with_for_update=True)   # the status as it is now, held until commit
+    item already has that status: a repeated or stale tap is not a change. ``locked``: the
+    caller read the row FOR UPDATE in this transaction already, as it is now."""
+    if not locked:
+        session.refresh(item, with_for_update=True)   # the status as it is now, held until commit
     if item.status is status:
         return False
     session.add(PlanItemStatusChange(item_id=item.id, from_status=item.status, to_status=status,

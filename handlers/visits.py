@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, lazyload
 
 from models import (
     Case,
@@ -133,6 +133,7 @@ def _follow_up(session: Session, household: Household, mentor: Person, visit: Vi
         _locked(PlanItem, household, item_ids).where(PlanItem.removed_at.is_(None)))}
     open_cases = {c.id: c for c in session.scalars(_locked(Case, household, case_ids))}
     closed_by_visit = 0
+    recorded_rows: list[dict] = []
     for answer in answers:
         item = items.get(answer.plan_item_id) if answer.plan_item_id is not None else None
         case = open_cases.get(answer.case_id) if answer.case_id is not None else None
@@ -145,8 +146,11 @@ def _follow_up(session: Session, household: Household, mentor: Person, visit: Vi
                                                 answer.help, ctx, result)
         else:
             continue
-        session.add(VisitFollowUp(visit_id=visit.id, plan_item_id=item.id if item else None,
-                                  case_id=case.id if case else None, answer=recorded))
+        recorded_rows.append({"visit_id": visit.id, "plan_item_id": item.id if item else None,
+                              "case_id": case.id if case else None, "answer": recorded})
+    if recorded_rows:
+        # One executemany, however many entries (nothing reads the rows back in this event).
+        session.execute(insert(VisitFollowUp), recorded_rows)
     if closed_by_visit:
         result.notes.append(f"บันทึกความช่วยเหลือที่ได้รับ {closed_by_visit} เรื่อง "
                             "ปิดเรื่องและแจ้ง ศจพ.อ. แล้วค่ะ")
@@ -158,7 +162,7 @@ def _item_answer(session: Session, item: PlanItem, mentor: Person, answer: Follo
     if answer.answer == UNCHANGED or (answer.seen is not None
                                       and item.status.value != answer.seen):
         return item.status.value
-    plans.change_status(session, item, mentor, ItemStatus(answer.answer), ctx)
+    plans.change_status(session, item, mentor, ItemStatus(answer.answer), ctx, locked=True)
     return answer.answer
 
 
@@ -187,6 +191,8 @@ def _case_helped(session: Session, household: Household, mentor: Person, visit: 
 
 
 def _locked(model, household: Household, ids: list[int]):
-    """The household's rows of ``model`` among ``ids``, row-locked and read as they are now."""
+    """The household's rows of ``model`` among ``ids``, row-locked and read as they are now
+    (their own columns only: a case's household is the one given, loaded already)."""
     return (select(model).where(model.id.in_(ids), model.household_id == household.id)
+            .options(lazyload("*"))
             .with_for_update(of=model).execution_options(populate_existing=True))

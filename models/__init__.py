@@ -28,6 +28,7 @@ from .plans import (
     PlanItemRevision,
     PlanItemStatusChange,
 )
+from .rate_limits import RateLimit
 from .reference import JpthIndicator
 from .registration import RegistrationAttempt, RegistrationCode
 from .visits import Visit, VisitFollowUp, VisitPhoto, VisitProblem
@@ -72,6 +73,7 @@ __all__ = [
     "PlanItem",
     "PlanItemRevision",
     "PlanItemStatusChange",
+    "RateLimit",
     "RegistrationAttempt",
     "RegistrationCode",
     "Role",

@@ -45,4 +45,6 @@ class WebhookEvent(Base):
     payload: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(300))
 
-    __table_args__ = (Index("ix_webhook_events_status_received", "status", "received_at"),)
+    __table_args__ = (Index("ix_webhook_events_status_received", "status", "received_at"),
+                      # each event's handling looks up the user's pending events
+                      Index("ix_webhook_events_user_status", "line_user_id", "status"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from handlers.cards import case_card
@@ -41,6 +41,7 @@ WORST_SHOWN = 5
 WEEKLY_DAY = 0          # Monday
 MAX_CASE_CARDS = 10     # with the summary card, within LINE's 12-bubble carousel
 HELD = "held: "         # delivery.outbox_sender.HELD
+DISTRICTS_PER_QUERY = 400
 
 
 @dataclass
@@ -65,16 +66,21 @@ def coordinator_digests(session: Session, now: datetime, today: date,
         .where(*reachable(Role.COORDINATOR), not_reminded_yet(Person.id, today))).all()
     if not coordinators:
         return []
-    news = district_news(session, now, today, policy)
-    held = _broadcasts_held(session)
+    news = _standing(session, now, today, policy)
     weekly = today.weekday() == WEEKLY_DAY
+    hearing = [(person_id, line_user_id, province, district)
+               for person_id, line_user_id, province, district in coordinators
+               if (item := news.get((province, district))) and item.worth_a_message(weekly)]
+    if not hearing:     # e.g. every later tick of the day: no per-district details to gather
+        return []
+    _details(session, news, {(province, district) for *_, province, district in hearing},
+             today, policy)
+    held = _broadcasts_held(session)
     ctx = Context(now=now, tz=policy.tz)
     pushes: list[Push] = []
     raised: set[int] = set()
-    for person_id, line_user_id, province, district in coordinators:
-        item = news.get((province, district))
-        if item is None or not item.worth_a_message(weekly):
-            continue
+    for person_id, line_user_id, province, district in hearing:
+        item = news[(province, district)]
         raised.update(waiting.id for waiting in item.reraise)
         # reachable() leaves out people with no LINE user id.
         pushes.append(Push(to=(cast(str, line_user_id),),
@@ -91,6 +97,15 @@ def coordinator_digests(session: Session, now: datetime, today: date,
 def district_news(session: Session, now: datetime, today: date,
                   policy: Policy) -> dict[tuple[str, str], DistrictNews]:
     """Everything the digests say, for every district, in a handful of aggregate queries."""
+    news = _standing(session, now, today, policy)
+    _details(session, news, None, today, policy)
+    return news
+
+
+def _standing(session: Session, now: datetime, today: date,
+              policy: Policy) -> dict[tuple[str, str], DistrictNews]:
+    """What decides whether a district's coordinator hears anything today, for every district:
+    overdue visits (and those escalated today), waiting cases, cases to raise again."""
     news: dict[tuple[str, str], DistrictNews] = defaultdict(DistrictNews)
     area = (Household.province, Household.district)
     current = (Assignment.household_id == Household.id) & Assignment.ended_at.is_(None)
@@ -103,7 +118,6 @@ def district_news(session: Session, now: datetime, today: date,
             .group_by(*area)):
         item = news[(province, district)]
         item.overdue, item.newly_escalated = overdue, int(newly or 0)
-    _worst(session, news, today, escalated_on)
     for province, district, count, oldest in session.execute(
             select(Case.province, Case.district, func.count(), func.min(Case.created_at))
             .where(Case.status == CaseStatus.OPEN).group_by(Case.province, Case.district)):
@@ -118,14 +132,31 @@ def district_news(session: Session, now: datetime, today: date,
         reraise = news[(waiting.province, waiting.district)].reraise
         if len(reraise) < MAX_CASE_CARDS:
             reraise.append(waiting)
-    for province, district, count in session.execute(
-            select(*area, func.count(Visit.id)).join(Visit, Visit.household_id == Household.id)
-            .where(Visit.visited_on > today - timedelta(days=7)).group_by(*area)):
-        news[(province, district)].visits_last_week = count
     return news
 
 
-def _worst(session: Session, news: dict, today: date, escalated_on: date) -> None:
+def _details(session: Session, news: dict, districts: set[tuple[str, str]] | None,
+             today: date, policy: Policy) -> None:
+    """What only a message shows (the longest overdue, last week's visits), for ``districts``
+    (None: every one), a few hundred districts per query."""
+    area = tuple_(Household.province, Household.district)
+    escalated_on = today - timedelta(days=policy.escalate_overdue_days)
+    chunks = ([None] if districts is None else
+              [sorted(districts)[i:i + DISTRICTS_PER_QUERY]
+               for i in range(0, len(districts), DISTRICTS_PER_QUERY)])
+    for chunk in chunks:
+        where = () if chunk is None else (area.in_(chunk),)
+        _worst(session, news, today, escalated_on, where)
+        for province, district, count in session.execute(
+                select(Household.province, Household.district, func.count(Visit.id))
+                .join(Visit, Visit.household_id == Household.id)
+                .where(Visit.visited_on > today - timedelta(days=7), *where)
+                .group_by(Household.province, Household.district)):
+            news[(province, district)].visits_last_week = count
+
+
+def _worst(session: Session, news: dict, today: date, escalated_on: date,
+           where: tuple = ()) -> None:
     """The longest-overdue households of each district (at most five each, ranked in SQL)."""
     mentor = aliased(Person)
     rank = func.row_number().over(partition_by=(Household.province, Household.district),
@@ -136,7 +167,7 @@ def _worst(session: Session, news: dict, today: date, escalated_on: date) -> Non
                     & Assignment.ended_at.is_(None))
               .join(mentor, mentor.id == Assignment.mentor_id)
               .where(Household.status == HouseholdStatus.ACTIVE,
-                     Household.next_visit_due <= escalated_on).subquery())
+                     Household.next_visit_due <= escalated_on, *where).subquery())
     for row in session.execute(select(ranked).where(ranked.c.rank <= WORST_SHOWN)
                                .order_by(ranked.c.province, ranked.c.district, ranked.c.rank)):
         news[(row.province, row.district)].worst.append(

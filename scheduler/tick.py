@@ -9,12 +9,17 @@ digests expire at midnight).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import contextmanager
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
-from delivery.outbox import enqueue_all
+from sqlalchemy.orm import Session
+
+from delivery.outbox import Queued, enqueue_all, enqueue_rendered
 from delivery.outbox_sender import DrainResult
 from delivery.render import Renderer
 from delivery.services import Services
@@ -23,6 +28,10 @@ from . import broadcasts, coordinator_digest, due_dates, mentor_digest
 from .policy import Policy
 
 log = logging.getLogger(__name__)
+
+DIGESTS_PER_TRANSACTION = 1000
+
+Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass
@@ -61,11 +70,12 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True, dry_run: bool = 
         # Everything in one transaction that is rolled back: the counts are real, nothing stays.
         try:
             with svc.db.transaction() as session:
-                _jobs_run(report, policy, renderer, at, lambda: _same(session))
+                _jobs_run(report, policy, renderer, at, lambda: _same(session),
+                          lambda: _same(session), overlap=False)
                 raise _Rollback
         except _Rollback:
             return report
-    _jobs_run(report, policy, renderer, at, svc.db.transaction)
+    _jobs_run(report, policy, renderer, at, svc.db.transaction, svc.db.reading)
     if send:
         sender = svc.outbox_sender(clock or (lambda: at))
         report.sent = sender.drain()
@@ -75,18 +85,22 @@ def run_tick(svc: Services, at: datetime, *, send: bool = True, dry_run: bool = 
 
 
 def _jobs_run(report: TickReport, policy: Policy, renderer: Renderer, at: datetime,
-              transaction) -> None:
+              transaction: Transaction, reading: Transaction, overlap: bool = True) -> None:
+    """``transaction``: a transaction that commits; ``reading``: one that only reads, beside
+    them (in a dry run both are the one transaction that is rolled back, and nothing is
+    written from another thread: ``overlap``)."""
     today = report.local.date()
     local = report.local
     with transaction() as session:
         due_dates.schedule_first_visits(session, policy)
     if not report.quiet:
+        if local.time() >= policy.mentor_digest_at:
+            report.queued["mentor digests"] = _queue_streamed(
+                reading, transaction,
+                lambda s: mentor_digest.queued_digests(s, renderer, today, policy), at,
+                overlap=overlap)
         # name -> (due now?, split the work into parts, build one part's pushes)
         jobs = {
-            "mentor digests": (
-                local.time() >= policy.mentor_digest_at,
-                lambda s: mentor_digest.mentors_to_remind(s, today, policy),
-                lambda s, ids: mentor_digest.mentor_digests(s, today, policy, ids)),
             "coordinator digests": (
                 local.time() >= policy.coordinator_digest_at, _whole,
                 lambda s, _: coordinator_digest.coordinator_digests(s, at, today, policy)),
@@ -112,7 +126,74 @@ def _same(session):
     yield session
 
 
-def _queue(transaction, renderer: Renderer, split, build, at: datetime) -> int:
+def _queue_streamed(reading: Transaction, transaction: Transaction,
+                    stream: Callable[[Session], Iterable[Queued]], at: datetime, *,
+                    overlap: bool = True) -> int:
+    """Queue what one streaming read finds, a thousand at a time, each thousand in a
+    transaction of its own: memory stays flat and no write lock is held for long. A crash
+    between transactions leaves the rest to the next tick (natural keys).
+
+    ``overlap``: the transactions are written by a thread of their own, so the database takes
+    in one thousand while this thread renders the next (the driver waits without the GIL).
+    """
+    with reading() as reader:
+        chunks = _chunks(iter(stream(reader)), DIGESTS_PER_TRANSACTION)
+        if not overlap:
+            return sum(_write(transaction, chunk, at) for chunk in chunks)
+        writer = _Writer(transaction, at)
+        try:
+            for chunk in chunks:
+                writer.put(chunk)
+        except BaseException:
+            writer.close(raising=False)
+            raise
+        writer.close()
+        return writer.queued
+
+
+def _write(transaction: Transaction, chunk: list[Queued], at: datetime) -> int:
+    with transaction() as session:
+        return enqueue_rendered(session, chunk, at)
+
+
+class _Writer:
+    """Writes chunks in a thread of its own, in order, each in its own transaction."""
+
+    def __init__(self, transaction: Transaction, at: datetime):
+        self.transaction, self.at = transaction, at
+        self.queued = 0
+        self.error: BaseException | None = None
+        self._chunks: queue.Queue[list[Queued] | None] = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._run, name="tick-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, chunk: list[Queued]) -> None:
+        if self.error is not None:
+            raise self.error
+        self._chunks.put(chunk)
+
+    def close(self, raising: bool = True) -> None:
+        """Wait for the chunks put so far; raise what the writer raised (``raising``)."""
+        self._chunks.put(None)
+        self._thread.join()
+        if raising and self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self.error is None:    # after a failure: only drain, so put() never blocks
+                try:
+                    self.queued += _write(self.transaction, chunk, self.at)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                    self.error = exc
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _queue(transaction: Transaction, renderer: Renderer, split, build, at: datetime) -> int:
     """Queue a job's pushes part by part. What a part decides and what it queues commit
     together; a crash between parts leaves the rest to the next tick (natural keys)."""
     with transaction() as session:

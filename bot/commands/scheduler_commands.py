@@ -1,6 +1,8 @@
-"""`mentorbot scheduler run|tick` and `mentorbot broadcast`."""
+"""`mentorbot scheduler run|send|tick` and `mentorbot broadcast`."""
 from __future__ import annotations
 
+import logging
+import signal
 from datetime import UTC, datetime
 
 import click
@@ -11,20 +13,48 @@ from delivery.line_gateway import SendError
 from delivery.outbox import enqueue
 from models import Role
 from scheduler.broadcasts import notice
+from scheduler.clock import dedicated_sender, send_forever
 from scheduler.clock import run as run_clock
 from scheduler.tick import run_tick
 
 from ..services import services
 
-scheduler_group = AppGroup("scheduler", help="The clock process (reminders, digests, outbox).")
+scheduler_group = AppGroup("scheduler",
+                           help="The clock process (reminders, digests, outbox) and senders.")
 
 
 @scheduler_group.command("run")
 def run() -> None:
-    """Run the clock process until stopped. Run exactly one."""
+    """Run the clock process until stopped. Run exactly one: on PostgreSQL a second one waits,
+    idle, until the first stops."""
     svc = services()
     check_line_credentials(svc.config)   # the clock pushes messages: it needs the channel
     run_clock(svc)
+
+
+@scheduler_group.command("send")
+def send() -> None:
+    """Run a sender process until stopped: it only drains the outbox, SEND_WORKERS requests
+    at a time. Run as many as the sending needs (PostgreSQL; SQLite: the clock alone); every
+    sender and the clock share one LINE rate limit (SEND_RATE_PER_SECOND)."""
+    svc = services()
+    check_line_credentials(svc.config)
+    if svc.db.dialect == "sqlite":
+        # SQLite takes one writer at a time: senders would only queue behind each other.
+        raise click.ClickException("sender processes need PostgreSQL; on SQLite the clock "
+                                   "process sends by itself")
+    sender = dedicated_sender(svc)
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+        sender.interrupt()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logging.getLogger(__name__).info("sender process started: %d thread(s)", sender.workers)
+    send_forever(sender, lambda: stopping)
 
 
 @scheduler_group.command("tick")

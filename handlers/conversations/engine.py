@@ -55,6 +55,9 @@ class Conversation:
     state: ConversationState
     ctx: Context
     outcome: Outcome
+    # Records looked up while handling this one event (one transaction), so that a question,
+    # its guard and its answer ask the database once, not once each (flows/common.py).
+    memo: dict = field(default_factory=dict)
 
     @property
     def data(self) -> dict:

@@ -20,6 +20,10 @@ def lock_conversation(session: Session, line_user_id: str, now: datetime) -> Con
     session.execute(
         insert_ignoring_conflicts(session, ConversationState, ["line_user_id"]),
         [{"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now}])
-    return session.execute(
+    state = session.execute(
         select(ConversationState).where(ConversationState.line_user_id == line_user_id)
         .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    # The session holds the locked row as long as it lives (its identity map only keeps weak
+    # references): the handlers' own look-up of the state then needs no second SELECT.
+    session.info.setdefault("locked_states", {})[line_user_id] = state
+    return state

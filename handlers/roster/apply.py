@@ -1,15 +1,18 @@
 """Writing a validated roster: households, mentors, assignments and codes, in bulk.
 
 The caller gives one transaction, so a roster is applied whole or not at all. At national scale
-(hundreds of thousands of rows) a query per row would take hours on PostgreSQL, so existing
-records are loaded a chunk of keys per query (bulk.key_in) and written with executemany
-inserts and updates by primary key.
+(hundreds of thousands of rows) a query per row would take hours on PostgreSQL, so the rows are
+taken a chunk at a time (read back from the roster's spool), existing records are loaded a chunk
+of keys per query (bulk.key_in), new ones are copied in (PostgreSQL's COPY, with ids drawn from
+the sequences first; executemany inserts on SQLite) and changed ones updated by primary key.
+Memory holds one chunk of rows and one entry per mentor, whatever the file's size.
 """
 from __future__ import annotations
 
 import logging
+import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from models import Assignment, Household, HouseholdDimension, Person, Role
 
 from ..invites import issue_missing_codes
-from .bulk import CHUNK, chunks, key_in
+from .bulk import CHUNK, chunks, copy_rows, is_postgresql, key_in, next_ids
 from .errors import RosterRejected, RowError
 from .validate import Roster, RosterRow
 
@@ -58,12 +61,12 @@ def apply_roster(session: Session, roster: Roster, now: datetime, valid_days: in
     called after every ``chunk_size`` rows."""
     summary = ImportSummary(rows=len(roster.rows))
     mentor_ids = _upsert_mentors(session, roster, now, summary)
-    total = len(roster.rows)
-    for start in range(0, total, chunk_size):
-        _upsert_households(session, roster.rows[start:start + chunk_size], roster.fields,
-                           mentor_ids, now, summary)
+    total, done = len(roster.rows), 0
+    for rows in roster.rows.chunks(chunk_size):
+        _upsert_households(session, rows, roster.fields, mentor_ids, now, summary)
+        done += len(rows)
         if progress is not None:
-            progress(min(start + chunk_size, total), total)
+            progress(done, total)
     summary.codes_issued = issue_missing_codes(session, mentor_ids.values(), now, valid_days)
     log.info("roster import: %s", asdict(summary))
     return summary
@@ -72,53 +75,82 @@ def apply_roster(session: Session, roster: Roster, now: datetime, valid_days: in
 def _upsert_mentors(session: Session, roster: Roster, now: datetime,
                     summary: ImportSummary) -> dict[str, int]:
     """Mentor id by phone, after creating new mentors and updating changed ones."""
-    first: dict[str, RosterRow] = {}
+    # Each mentor's columns as their first row gives them (the texts that repeat shared).
+    first: dict[str, tuple[str | None, ...]] = {}
     for row in roster.rows:
-        first.setdefault(row.mentor_phone, row)
+        if row.mentor_phone not in first:
+            first[row.mentor_phone] = tuple(_shared(getattr(row, field))
+                                            for field in MENTOR_FIELDS.values())
     phones = list(first)
-    columns = [Person.id, Person.phone, Person.role, *(getattr(Person, c) for c in MENTOR_FIELDS)]
-    existing: dict[str, Row[Any]] = {}
-    for chunk in chunks(phones):
-        existing.update((r.phone, r) for r in session.execute(
-            select(*columns).where(key_in(session, Person.phone, chunk))))
-
-    clashes = [RowError(row.line, f"{roster.labels['mentor_phone']} '{row.mentor_phone}' "
-                                  "belongs to a district coordinator, not a mentor")
-               for row in roster.rows
-               if row.mentor_phone in existing
-               and existing[row.mentor_phone].role is not Role.MENTOR]
-    if clashes:
-        raise RosterRejected(clashes)
+    _refuse_coordinators(session, roster, phones)
 
     # Columns the file lacks (position, agency) are left as stored.
     kept = [c for c, f in MENTOR_FIELDS.items() if f in roster.fields]
+    columns = [Person.id, Person.phone, *(getattr(Person, c) for c in MENTOR_FIELDS)]
     ids: dict[str, int] = {}
-    creates: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for phone, row in first.items():
-        wanted = {column: getattr(row, field) for column, field in MENTOR_FIELDS.items()}
-        record = existing.get(phone)
-        if record is None:
-            creates.append({"role": Role.MENTOR, "phone": phone, "created_at": now,
-                            "updated_at": now, **wanted})
-            continue
-        ids[phone] = record.id
-        if any(getattr(record, c) != wanted[c] for c in kept):
-            updates.append({"id": record.id, "updated_at": now, **{c: wanted[c] for c in kept}})
-    if creates:
-        created = session.execute(
-            insert(Person).returning(Person.phone, Person.id), creates).all()
-        # Each was inserted with a phone (the key of ``first``): none comes back NULL.
-        ids.update((cast(str, phone), person_id) for phone, person_id in created)
-    if updates:
-        session.execute(update(Person), updates)
-    summary.mentors_created += len(creates)
-    summary.mentors_updated += len(updates)
-    summary.mentors_unchanged += len(first) - len(creates) - len(updates)
+    for chunk in chunks(phones):
+        existing: dict[str, Row[Any]] = {r.phone: r for r in session.execute(
+            select(*columns).where(key_in(session, Person.phone, chunk)))}
+        creates: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for phone in chunk:
+            wanted = dict(zip(MENTOR_FIELDS, first[phone], strict=True))
+            record = existing.get(phone)
+            if record is None:
+                creates.append({"role": Role.MENTOR, "phone": phone, "created_at": now,
+                                "updated_at": now, **wanted})
+                continue
+            ids[phone] = record.id
+            if any(getattr(record, c) != wanted[c] for c in kept):
+                updates.append({"id": record.id, "updated_at": now,
+                                **{c: wanted[c] for c in kept}})
+        if creates:
+            ids.update(_insert_mentors(session, creates))
+        if updates:
+            session.execute(update(Person), updates)
+        summary.mentors_created += len(creates)
+        summary.mentors_updated += len(updates)
+        summary.mentors_unchanged += len(chunk) - len(creates) - len(updates)
     return ids
 
 
-def _upsert_households(session: Session, rows: list[RosterRow], fields: frozenset[str],
+def _shared(value: str | None) -> str | None:
+    # Rows come back from the spool with strings of their own: the mentor table would
+    # otherwise hold a copy of the district's name (and position, agency) per mentor.
+    return sys.intern(value) if value is not None else None
+
+
+def _refuse_coordinators(session: Session, roster: Roster, phones: list[str]) -> None:
+    """RosterRejected, listing every row, when a mentor's phone is a coordinator's."""
+    taken: set[str] = set()
+    for chunk in chunks(phones):
+        taken.update(cast(str, phone) for phone in session.scalars(
+            select(Person.phone).where(key_in(session, Person.phone, chunk),
+                                       Person.role != Role.MENTOR)))
+    if taken:
+        raise RosterRejected([
+            RowError(row.line, f"{roster.labels['mentor_phone']} '{row.mentor_phone}' "
+                               "belongs to a district coordinator, not a mentor")
+            for row in roster.rows if row.mentor_phone in taken])
+
+
+PERSON_COLUMNS = ("id", "role", "phone", "created_at", "updated_at", *MENTOR_FIELDS)
+
+
+def _insert_mentors(session: Session, creates: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new mentors; their ids by phone."""
+    if is_postgresql(session):
+        new = next_ids(session, "people", len(creates))
+        copy_rows(session, "people", PERSON_COLUMNS, (
+            (person_id, Role.MENTOR.value, *(row[c] for c in PERSON_COLUMNS[2:]))
+            for person_id, row in zip(new, creates, strict=True)))
+        return {row["phone"]: person_id for person_id, row in zip(new, creates, strict=True)}
+    created = session.execute(insert(Person).returning(Person.phone, Person.id), creates).all()
+    # Each was inserted with a phone (the key of ``first``): none comes back NULL.
+    return {cast(str, phone): person_id for phone, person_id in created}
+
+
+def _upsert_households(session: Session, rows: Sequence[RosterRow], fields: frozenset[str],
                        mentor_ids: dict[str, int], now: datetime,
                        summary: ImportSummary) -> None:
     kept = [f for f in HOUSEHOLD_FIELDS if f in fields]
@@ -175,8 +207,7 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
                              "assigned_at": now})
 
     if creates:
-        new_ids = dict(session.execute(
-            insert(Household).returning(Household.house_id, Household.id), creates).all())
+        new_ids = _insert_households(session, creates)
         for row in rows:
             new_id = new_ids.get(row.house_id)
             if new_id is None:    # an existing household, handled above
@@ -192,12 +223,39 @@ def _upsert_households(session: Session, rows: list[RosterRow], fields: frozense
                         .where(key_in(session, HouseholdDimension.household_id, replaced))
                         .execution_options(synchronize_session=False))
     if new_dims:
-        session.execute(insert(HouseholdDimension), new_dims)
+        _insert(session, HouseholdDimension, new_dims)
     # End old assignments before adding new ones: one current assignment per household (index).
     if ended:
         session.execute(update(Assignment), ended)
     if assigned:
-        session.execute(insert(Assignment), assigned)
+        _insert(session, Assignment, assigned)
     summary.households_created += len(creates)
     summary.assignments_ended += len(ended)
     summary.assignments_created += len(assigned)
+
+
+HOUSEHOLD_COLUMNS = ("id", "house_id", "created_at", "updated_at", *HOUSEHOLD_FIELDS)
+
+
+def _insert_households(session: Session, creates: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new households; their ids by house code."""
+    if is_postgresql(session):
+        new = next_ids(session, "households", len(creates))
+        copy_rows(session, "households", HOUSEHOLD_COLUMNS, (
+            (household_id, *(row[c] for c in HOUSEHOLD_COLUMNS[1:]))
+            for household_id, row in zip(new, creates, strict=True)))
+        return {row["house_id"]: household_id
+                for household_id, row in zip(new, creates, strict=True)}
+    return dict(session.execute(
+        insert(Household).returning(Household.house_id, Household.id), creates).all())
+
+
+def _insert(session: Session, model: type[HouseholdDimension] | type[Assignment],
+            rows: list[dict[str, Any]]) -> None:
+    """Rows that nothing reads back: copied in on PostgreSQL (ids from their default)."""
+    if is_postgresql(session):
+        columns = list(rows[0])
+        copy_rows(session, model.__tablename__, columns,
+                  ([row[c] for c in columns] for row in rows))
+        return
+    session.execute(insert(model), rows)

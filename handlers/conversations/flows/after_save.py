@@ -12,7 +12,7 @@ from ..engine import Conversation
 
 def next_actions(conv: Conversation, household: Household) -> tuple[Button, ...]:
     buttons = [plan_button(household.id, household.head_name)]
-    if len(access.mentor_households(conv.session, conv.person)) > 1:
+    if access.mentor_household_count(conv.session, conv.person) > 1:
         buttons.append(command_button("visit", "เยี่ยมบ้านหลังอื่น"))
     buttons.append(command_button("assist", "บันทึกความช่วยเหลือ"))
     buttons.append(Button("เมนู", text="เมนู"))

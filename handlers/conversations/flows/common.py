@@ -18,8 +18,26 @@ SKIP = "ข้าม"
 
 
 def current_household(conv: Conversation) -> Household | None:
-    """The household the flow is about, re-checked against the person's access every time."""
-    return access.household_for(conv.session, conv.person, conv.data.get("h"))
+    """The household the flow is about, checked against the person's access at every event
+    (once per event: the guard, the question and the answer share the look-up)."""
+    household_id = conv.data.get("h")
+    found = conv.memo.setdefault("households", {})
+    if household_id not in found:
+        found[household_id] = access.household_for(conv.session, conv.person, household_id)
+    return found[household_id]
+
+
+def _my_households(conv: Conversation) -> list[Household]:
+    """The person's households, listed once per event (the start and the list share it)."""
+    if "my_households" not in conv.memo:
+        conv.memo["my_households"] = access.mentor_households(conv.session, conv.person)
+    return conv.memo["my_households"]
+
+
+def _set_household(conv: Conversation, household: Household) -> None:
+    """The flow is now about ``household``, just checked: its look-up is remembered."""
+    conv.data["h"] = household.id
+    conv.memo.setdefault("households", {})[household.id] = household
 
 
 def checked_household(conv: Conversation) -> Household:
@@ -47,14 +65,14 @@ def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Nex
         household = access.household_for(conv.session, conv.person, args["household_id"])
         if household is None:
             return Done([TextReply("ไม่พบครัวเรือนนี้ในความดูแลของท่านค่ะ")])
-        conv.data["h"] = household.id
+        _set_household(conv, household)
         return first_step
-    households = access.mentor_households(conv.session, conv.person)
+    households = _my_households(conv)
     if not households:
         return Done([TextReply("ยังไม่มีครัวเรือนในความดูแลของท่านค่ะ "
                                "กรุณาติดต่อ ศจพ.อ. เพื่อรับมอบหมายครัวเรือนค่ะ")])
     if len(households) == 1:
-        conv.data["h"] = households[0].id
+        _set_household(conv, households[0])
         return first_step
     conv.data["after_pick"] = first_step
     return "household"
@@ -63,7 +81,7 @@ def begin_with_household(conv: Conversation, args: dict, first_step: str) -> Nex
 def _ask_household(conv: Conversation):
     """A numbered list; buttons say number + first name ('1 สมศรี'), so two heads with the
     same name, or long names LINE would cut, can still be told apart."""
-    households = access.mentor_households(conv.session, conv.person)
+    households = _my_households(conv)
     page = _page(conv, len(households))
     start = page * PAGE
     shown = households[start:start + PAGE]
@@ -101,7 +119,7 @@ def _household_tapped(conv: Conversation, value: str, payload: dict) -> Next:
 def _household_typed(conv: Conversation, text: str) -> Answer:
     """A typed list number ('2' or '๒') picks that household."""
     number = _int(thai_digits_to_arabic(text).strip().rstrip("."))
-    households = access.mentor_households(conv.session, conv.person)
+    households = _my_households(conv)
     if number is None or not 1 <= number <= len(households):
         return None
     return _pick(conv, households[number - 1].id)
@@ -111,7 +129,7 @@ def _pick(conv: Conversation, household_id: int | None) -> Next:
     household = access.household_for(conv.session, conv.person, household_id)
     if household is None:
         return "household"
-    conv.data["h"] = household.id
+    _set_household(conv, household)
     conv.data.pop("page", None)
     return conv.data.pop("after_pick")
 

@@ -7,7 +7,7 @@ flow; nothing is saved before the summary's ยืนยัน.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from models import Case, CaseStatus, Household, ItemStatus, PlanItem
 from models.dimensions import DIMENSIONS, dimension_label
@@ -28,7 +28,7 @@ NO_CHANGE = "ไม่มีความเปลี่ยนแปลง"
 LISTED = 10    # entries named in the overview
 
 
-def open_entries(session: Session, household: Household) -> list[dict]:
+def _open_rows(session: Session, household: Household) -> tuple[list[PlanItem], list[Case]]:
     """The household's plan items not done (template order: by dimension, then oldest) and its
     cases not closed (oldest first): two queries."""
     items = session.scalars(select(PlanItem).where(
@@ -36,17 +36,34 @@ def open_entries(session: Session, household: Household) -> list[dict]:
         PlanItem.removed_at.is_(None)).order_by(PlanItem.id)).all()
     order = list(DIMENSIONS)
     items = sorted(items, key=lambda i: (order.index(i.dimension), i.id))
-    cases = session.scalars(select(Case.id).where(
+    cases = session.scalars(_cases().where(
         Case.household_id == household.id, Case.status != CaseStatus.CLOSED)
         .order_by(Case.created_at, Case.id)).all()
-    return [*({"t": "item", "id": i.id} for i in items), *({"t": "case", "id": c} for c in cases)]
+    return items, list(cases)
+
+
+def _cases():
+    # Only a case's own columns are read here: no join to its household and mentor.
+    return select(Case).options(lazyload(Case.household), lazyload(Case.mentor))
+
+
+def _entries_of(items: list[PlanItem], cases: list[Case]) -> list[dict]:
+    return [*({"t": "item", "id": i.id} for i in items),
+            *({"t": "case", "id": c.id} for c in cases)]
+
+
+def open_entries(session: Session, household: Household) -> list[dict]:
+    """The household's open plan items and cases, as the follow-up's entries."""
+    return _entries_of(*_open_rows(session, household))
 
 
 def begin(conv: Conversation) -> bool:
     """Set the follow-up up for the picked household; False when there is nothing open."""
     if ENTRIES not in conv.data:
-        conv.data[ENTRIES] = open_entries(conv.session, checked_household(conv))
+        items, cases = _open_rows(conv.session, checked_household(conv))
+        conv.data[ENTRIES] = _entries_of(items, cases)
         conv.data[ANSWERS], conv.data[HELP] = {}, {}
+        _remember(conv, {item.id: item for item in items}, {case.id: case for case in cases})
     conv.data[INDEX] = 0
     return bool(conv.data[ENTRIES])
 
@@ -59,13 +76,38 @@ def _entry(conv: Conversation) -> dict:
     return conv.data[ENTRIES][conv.data[INDEX]]
 
 
+def _memo_key(conv: Conversation) -> tuple:
+    return conv.data.get("h"), tuple(_key(entry) for entry in conv.data.get(ENTRIES) or [])
+
+
+def _remember(conv: Conversation, items: dict[int, PlanItem], cases: dict[int, Case]) -> None:
+    conv.memo["follow_rows"] = (_memo_key(conv), (items, cases))
+
+
+def _rows(conv: Conversation) -> tuple[dict[int, PlanItem], dict[int, Case]]:
+    """The entries' plan items and cases, by id: two queries per event, however many entries
+    (the overview names up to ``LISTED`` of them, the summary all)."""
+    cached = conv.memo.get("follow_rows")
+    if cached is not None and cached[0] == _memo_key(conv):
+        return cached[1]
+    entries = conv.data.get(ENTRIES) or []
+    item_ids = [entry["id"] for entry in entries if entry["t"] == "item"]
+    case_ids = [entry["id"] for entry in entries if entry["t"] == "case"]
+    items = {item.id: item for item in conv.session.scalars(
+        select(PlanItem).where(PlanItem.id.in_(item_ids)))} if item_ids else {}
+    cases = {case.id: case for case in conv.session.scalars(
+        _cases().where(Case.id.in_(case_ids)))} if case_ids else {}
+    _remember(conv, items, cases)
+    return items, cases
+
+
 def _item(conv: Conversation, item_id: int) -> PlanItem | None:
-    item = conv.session.get(PlanItem, item_id)
+    item = _rows(conv)[0].get(item_id)
     return item if item is not None and item.household_id == conv.data["h"] else None
 
 
 def _case(conv: Conversation, case_id: int) -> Case | None:
-    case = conv.session.get(Case, case_id)
+    case = _rows(conv)[1].get(case_id)
     return case if case is not None and case.household_id == conv.data["h"] else None
 
 
