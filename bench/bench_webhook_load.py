@@ -184,7 +184,7 @@ def _load(name: str, nginx: Nginx, port: int, bodies: Path, seconds: int,
 
 def _figures(label: str, run: dict, baseline: dict | None) -> list[dict]:
     def fig(name, value, unit, base=None, target=None):
-        return {"name": f"webhook {label}: {name}", "value": round(value, 1), "unit": unit,
+        return {"name": f"webhook {label}: {name}", "value": round(value, 2), "unit": unit,
                 "baseline": None if base is None else round(base, 1), "target": target}
     out = [fig("requests accepted", run["accepted_per_s"], "req/s",
                baseline and baseline["accepted_per_s"]),
