@@ -28,6 +28,8 @@ from bot import create_app  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from bot.services import services  # noqa: E402
 from handlers.dashboard import figures  # noqa: E402
+from handlers.dashboard import mentors as mentor_figures  # noqa: E402
+from handlers.dashboard import province as province_figures  # noqa: E402
 from handlers.dashboard.household_detail import household_page  # noqa: E402
 from handlers.exports.table import Area  # noqa: E402
 from models import Household, Person, Role  # noqa: E402
@@ -80,13 +82,13 @@ def main() -> None:
         pages = {
             "district overview": lambda: figures.district_overview(
                 s, area, TODAY, tz=TZ, first_visit_days=14),
-            "mentors (district)": lambda: figures.mentor_rows(
+            "mentors (district)": lambda: mentor_figures.mentor_rows(
                 s, area, TODAY, first_visit_days=14, tz=TZ),
-            "one mentor": lambda: figures.mentor_page(
+            "one mentor": lambda: mentor_figures.mentor_page(
                 s, area, mentor_id, TODAY, first_visit_days=14, tz=TZ),
             "one household": lambda: household_page(
                 s, area, household_id, tz=TZ, today=TODAY, first_visit_days=14),
-            "province overview": lambda: figures.province_overview(
+            "province overview": lambda: province_figures.province_overview(
                 s, PROVINCE, TODAY, tz=TZ, first_visit_days=14),
         }
         for name, page in pages.items():

@@ -11,11 +11,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from handlers import plans as plan_logic
 from handlers.context import Context
 from handlers.dashboard import figures
+from handlers.dashboard import mentors as mentor_figures
+from handlers.dashboard import province as province_figures
 from handlers.dashboard.household_detail import household_page
 from handlers.dashboard.records import (
     AgencyCases,
@@ -55,6 +57,7 @@ from models import (
 from models.agencies import STANDARD_AREA
 
 from . import factories
+from .query_count import selects_during
 
 TZ = ZoneInfo("Asia/Bangkok")
 TODAY = date(2026, 5, 7)
@@ -343,7 +346,7 @@ def test_a_household_that_leaves_drops_out_of_the_counts(db, area):
         s.get(Household, area["h5"]).status = HouseholdStatus.LEFT
     with db.transaction() as s:
         after = overview(s)
-        rows = {m.id: m for m in figures.mentor_rows(s, LOEI, TODAY,
+        rows = {m.id: m for m in mentor_figures.mentor_rows(s, LOEI, TODAY,
                                                      first_visit_days=FIRST_VISIT_DAYS)}
     assert (after.households, after.left, after.overdue) == (6, 2, 3)
     assert after.open_cases == before.open_cases - 2 == 5        # c5 and c6
@@ -371,7 +374,7 @@ def as_tuple(row: MentorRow) -> tuple:
 
 def test_mentor_rows_of_a_district(db, area):
     with db.transaction() as s:
-        rows = figures.mentor_rows(s, LOEI, TODAY, first_visit_days=FIRST_VISIT_DAYS)
+        rows = mentor_figures.mentor_rows(s, LOEI, TODAY, first_visit_days=FIRST_VISIT_DAYS)
     assert [as_tuple(r) for r in rows] == [
         M2_ROW,
         ("นายก้าว ไม่มีบ้าน", *ZEROS),
@@ -384,7 +387,7 @@ def test_mentor_rows_of_a_district(db, area):
 
 def test_mentor_rows_of_the_province(db, area):
     with db.transaction() as s:
-        rows = figures.mentor_rows(s, PROVINCE, TODAY, first_visit_days=FIRST_VISIT_DAYS)
+        rows = mentor_figures.mentor_rows(s, PROVINCE, TODAY, first_visit_days=FIRST_VISIT_DAYS)
     assert [r.name for r in rows] == ["นางสาวใหม่ ยังไม่มา", "นายก้าว ไม่มีบ้าน", "นายจบ แล้ว",
                                       "นายวิชัย ทองดี", "นายสมัย วังดี", "นายออก ไปแล้ว"]
     wang = next(r for r in rows if r.id == area["w1"])
@@ -394,7 +397,7 @@ def test_mentor_rows_of_the_province(db, area):
 
 def test_mentor_page(db, area):
     with db.transaction() as s:
-        page = figures.mentor_page(s, LOEI, area["m2"], TODAY,
+        page = mentor_figures.mentor_page(s, LOEI, area["m2"], TODAY,
                                    first_visit_days=FIRST_VISIT_DAYS)
     assert page is not None and as_tuple(page.mentor) == M2_ROW
     village = "หมู่ 3 บ้านนาโป่ง"
@@ -413,7 +416,7 @@ def test_mentor_page(db, area):
 
 def test_a_mentor_outside_the_area_is_none(db, area):
     def page(area_: Area, key: str):
-        return figures.mentor_page(s, area_, area[key], TODAY,
+        return mentor_figures.mentor_page(s, area_, area[key], TODAY,
                                    first_visit_days=FIRST_VISIT_DAYS)
 
     with db.transaction() as s:
@@ -422,7 +425,7 @@ def test_a_mentor_outside_the_area_is_none(db, area):
         assert page(LOEI, "coordinator") is None         # not a mentor
         assert page(WANG, "m1") is None
         assert page(PROVINCE, "n1") is None
-        assert figures.mentor_page(s, LOEI, 999_999, TODAY,
+        assert mentor_figures.mentor_page(s, LOEI, 999_999, TODAY,
                                    first_visit_days=FIRST_VISIT_DAYS) is None
         province_page = page(PROVINCE, "w1")             # the province sees every district
         assert province_page is not None
@@ -503,7 +506,7 @@ def test_a_household_outside_the_area_is_none(db, area):
 # -- the province ----------------------------------------------------------------------------
 def test_province_overview(db, area):
     with db.transaction() as s:
-        found = figures.province_overview(s, "เลย", TODAY, tz=TZ,
+        found = province_figures.province_overview(s, "เลย", TODAY, tz=TZ,
                                           first_visit_days=FIRST_VISIT_DAYS)
         district = overview(s)
     loei = DistrictRow("เมืองเลย", households=7, visited_this_month=3, visited_last_month=3,
@@ -555,35 +558,24 @@ def add_households(s, ids: dict[str, int], count: int, start: int) -> None:
 
 def test_the_number_of_queries_does_not_grow_with_the_area(db, area):
     engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
 
     def queries() -> dict[str, int]:
         found = {}
         calls = {
             "district": lambda s: overview(s),
-            "mentors": lambda s: figures.mentor_rows(s, LOEI, TODAY,
+            "mentors": lambda s: mentor_figures.mentor_rows(s, LOEI, TODAY,
                                                      first_visit_days=FIRST_VISIT_DAYS),
-            "province mentors": lambda s: figures.mentor_rows(
+            "province mentors": lambda s: mentor_figures.mentor_rows(
                 s, PROVINCE, TODAY, first_visit_days=FIRST_VISIT_DAYS),
-            "mentor": lambda s: figures.mentor_page(s, LOEI, area["m1"], TODAY,
+            "mentor": lambda s: mentor_figures.mentor_page(s, LOEI, area["m1"], TODAY,
                                                     first_visit_days=FIRST_VISIT_DAYS),
-            "province": lambda s: figures.province_overview(
+            "province": lambda s: province_figures.province_overview(
                 s, "เลย", TODAY, tz=TZ, first_visit_days=FIRST_VISIT_DAYS),
             "household": lambda s: household_page(s, LOEI, area["h1"], tz=TZ, today=TODAY),
         }
         for name, call in calls.items():
             with db.transaction() as s:
-                statements.clear()
-                event.listen(engine, "before_cursor_execute", count)
-                try:
-                    call(s)
-                finally:
-                    event.remove(engine, "before_cursor_execute", count)
-                found[name] = sum(st.lstrip().upper().startswith("SELECT")
-                                  for st in statements)
+                found[name] = selects_during(engine, lambda: call(s))  # noqa: B023
         return found
 
     with db.transaction() as s:
@@ -600,7 +592,7 @@ def test_the_number_of_queries_does_not_grow_with_the_area(db, area):
     large = queries()
     with db.transaction() as s:
         assert overview(s).households == 7 + 33
-        mentor = figures.mentor_page(s, LOEI, area["m1"], TODAY,
+        mentor = mentor_figures.mentor_page(s, LOEI, area["m1"], TODAY,
                                      first_visit_days=FIRST_VISIT_DAYS)
         assert mentor is not None and len(mentor.households) == 36
     assert large == small

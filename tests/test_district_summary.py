@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from bot.services import services
 from models import Case, CaseStatus, ItemStatus, PlanItem, Role, Visit
 
 from . import factories
 from .players import Player
+from .query_count import selects_during
 
 COORDINATOR = "U" + "5" * 32
 EMPTY_COORDINATOR = "U" + "6" * 32
@@ -149,19 +149,9 @@ def test_a_mentor_has_no_district_summary(line, fake_line, clock, district, app)
 def test_the_number_of_queries_does_not_grow_with_the_district(coordinator, db, app, clock,
                                                                district):
     engine = services(app).db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
 
     def queries_for_summary() -> int:
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            coordinator.say("สรุปอำเภอ")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+        return selects_during(engine, lambda: coordinator.say("สรุปอำเภอ"))
 
     small = queries_for_summary()
     with db.transaction() as s:

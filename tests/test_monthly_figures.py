@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.commands.richmenu_commands import richmenu_group
 from bot.services import services
@@ -23,6 +23,7 @@ from . import factories
 from .case_fixtures import TZ, signed
 from .line_events import postback_event
 from .players import Player
+from .query_count import selects_during
 
 COORDINATOR = "U" + "5" * 32      # เมืองเลย
 OTHER_COORDINATOR = "U" + "7" * 32   # วังสะพุง
@@ -315,19 +316,9 @@ def test_the_month_starts_at_midnight_in_bangkok(db, line, fake_line, clock, dis
 def test_the_number_of_queries_does_not_grow_with_the_district(coordinator, db, app, clock,
                                                                district):
     engine = services(app).db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
 
     def queries() -> int:
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            coordinator.say("สรุปรายเดือน")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+        return selects_during(engine, lambda: coordinator.say("สรุปรายเดือน"))
 
     small = queries()
     with db.transaction() as s:

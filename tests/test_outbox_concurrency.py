@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 
+from bench.fast_line import max_in_window
 from bot.services import services
 from delivery.db import Database
 from delivery.outbox import enqueue_messages
@@ -55,17 +56,6 @@ def sender(app, clock, **kwargs) -> OutboxSender:
     svc = services(app)
     kwargs.setdefault("workers", 8)
     return OutboxSender(svc.db, svc.line, clock, buckets=fast_buckets(svc.db), **kwargs)
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most moments in any ``window`` seconds (sliding)."""
-    times = sorted(times)
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while at - times[start] >= window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 class FakeTime:

@@ -1,11 +1,14 @@
-"""The dashboard's pages: thin views over handlers/dashboard/figures.py. Each asks
-``access`` for the area first; the figures return None for a record outside it (→ 404)."""
+"""The dashboard's pages: thin views over handlers/dashboard (figures, mentors, province,
+household_detail). Each asks ``access`` for the area first; the figures return None for a
+record outside it (→ 404)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from handlers.dashboard import figures
+from handlers.dashboard import mentors as mentor_figures
+from handlers.dashboard import province as province_figures
 from handlers.dashboard.household_detail import household_page
 from handlers.exports.access import thai_order
 from handlers.thai_dates import to_local_date
@@ -59,7 +62,7 @@ def register(bp: Blueprint) -> None:
     @access.signed_in
     def mentors():
         area = access.area_of(request.args.get("d"))
-        rows = list(figures.mentor_rows(access.db(), area, today(),
+        rows = list(mentor_figures.mentor_rows(access.db(), area, today(),
                                         first_visit_days=first_visit_days(), tz=services().tz))
         keys = dict(MENTOR_COLUMNS)
         sort = request.args.get("sort") if request.args.get("sort") in keys else "name"
@@ -88,7 +91,7 @@ def register(bp: Blueprint) -> None:
     @access.signed_in
     def mentor(mentor_id: int):
         area = access.area_of()
-        page = access.found(figures.mentor_page(access.db(), area, mentor_id, today(),
+        page = access.found(mentor_figures.mentor_page(access.db(), area, mentor_id, today(),
                                                 first_visit_days=first_visit_days(),
                                                 tz=services().tz),
                             "mentor", mentor_id)
@@ -112,7 +115,7 @@ def register(bp: Blueprint) -> None:
         me = access.person()
         if not access.is_province(me):
             access.refuse("province", None)
-        overview = figures.province_overview(access.db(), me.province, today(),
+        overview = province_figures.province_overview(access.db(), me.province, today(),
                                              tz=services().tz,
                                              first_visit_days=first_visit_days())
         return render_template("dashboard/province.html", p=overview, nav="province",

@@ -1,7 +1,8 @@
-"""What the dashboard pages show, counted by the database: a district at a glance, its mentors,
-one mentor's households, and the province's districts side by side (the household page is in
-household_detail.py; the records are in records.py). No Flask here: the web layer renders
-them and turns a None (a mentor or household outside the session's area) into a 404.
+"""What the dashboard pages show, counted by the database: the shared conditions and counts,
+and a district at a glance (its mentors are in mentors.py, the province in province.py, the
+household page in household_detail.py, the records in records.py). No Flask here: the web
+layer renders them and turns a None (a mentor or household outside the session's area) into a
+404.
 
 Rules every figure follows:
 
@@ -26,7 +27,6 @@ Every function runs a fixed number of aggregate queries, whatever the size of th
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -57,21 +57,15 @@ from .. import dimension_passes
 from ..assistance import MENTOR_WORDS
 from ..conversations.views.plan import LEVEL_WORDS
 from ..exports.access import thai_order
-from ..exports.days import BANGKOK, as_date, local_day
+from ..exports.days import as_date, local_day
 from ..exports.monthly import NO_AGENCY
 from ..exports.table import Area
 from ..monthly_figures import Period, periods
 from .records import (
-    AgencyCases,
     Count,
     DistrictOverview,
-    DistrictRow,
     HelpRow,
-    HouseholdRow,
-    MentorPage,
     MentorRef,
-    MentorRow,
-    ProvinceOverview,
 )
 
 NO_LEVEL = "ยังไม่กำหนดระดับ"
@@ -372,172 +366,3 @@ def district_overview(session: Session, area: Area, today: date, *, tz: tzinfo,
         failing_by_dimension=_failing_by_dimension(session, area),
         failing_households=failing_households,
         unregistered_mentors=_unregistered_mentors(session, area))
-
-
-# -- mentors --------------------------------------------------------------------------------------
-def _mentor_rows(session: Session, area: Area, today: date, tz: tzinfo, first_visit_days: int,
-                 mentor_id: int | None = None) -> list[MentorRow]:
-    """The mentors of the area (or the one asked for), in three aggregate queries: their
-    households and overdue ones; their latest visits to those households; their open cases."""
-    scope = mentors_of(area) + ([Person.id == mentor_id] if mentor_id is not None else [])
-    held = and_(Household.id == Assignment.household_id, _active(), *households_in(area))
-    overdue = _overdue(today, tz, first_visit_days)
-    rows = session.execute(
-        select(Person.id, Person.name, Person.position, Person.agency, Person.line_user_id,
-               func.count(Household.id).label("households"),
-               func.count(case((overdue, Household.id))).label("overdue"),
-               func.min(case((and_(overdue, Household.next_visit_due.is_not(None)),
-                              Household.next_visit_due))).label("oldest_due"),
-               func.min(case((and_(overdue, Household.next_visit_due.is_(None)),
-                              Assignment.assigned_at))).label("oldest_assigned"))
-        .select_from(Person)
-        .outerjoin(Assignment, and_(Assignment.mentor_id == Person.id,
-                                    Assignment.ended_at.is_(None)))
-        .outerjoin(Household, held)
-        .where(*scope)
-        .group_by(Person.id, Person.name, Person.position, Person.agency, Person.line_user_id)
-    ).all()
-    if not rows:
-        return []
-    current = and_(Assignment.household_id == Household.id, Assignment.ended_at.is_(None))
-    last_visits = dict(session.execute(
-        select(Visit.mentor_id, func.max(Visit.visited_on))
-        .join(Household, Household.id == Visit.household_id)
-        .join(Assignment, and_(current, Assignment.mentor_id == Visit.mentor_id))
-        .join(Person, Person.id == Visit.mentor_id)
-        .where(*scope, *households_in(area), _active())
-        .group_by(Visit.mentor_id)).all())
-    open_cases = dict(session.execute(
-        select(Assignment.mentor_id, func.count(Case.id))
-        .select_from(Case)
-        .join(Household, Household.id == Case.household_id)
-        .join(Assignment, current)
-        .join(Person, Person.id == Assignment.mentor_id)
-        .where(*scope, *households_in(area), _active(), Case.status != CaseStatus.CLOSED)
-        .group_by(Assignment.mentor_id)).all())
-    found = []
-    for r in rows:
-        oldest = [d for d in (as_date(r.oldest_due),
-                              effective_due(None, r.oldest_assigned, tz, first_visit_days))
-                  if d is not None]
-        found.append(MentorRow(
-            id=r.id, name=r.name, position=r.position, agency=r.agency,
-            households=int(r.households), last_visit=as_date(last_visits.get(r.id)),
-            days_overdue=days_late(min(oldest), today) if oldest else 0,
-            overdue_households=int(r.overdue), open_cases=int(open_cases.get(r.id, 0)),
-            registered=r.line_user_id is not None))
-    return sorted(found, key=lambda m: (thai_order(m.name), m.id))
-
-
-def mentor_rows(session: Session, area: Area, today: date, *, first_visit_days: int,
-                tz: tzinfo = BANGKOK) -> tuple[MentorRow, ...]:
-    """Every mentor of the area (a district, or a whole province when ``area.district`` is
-    None), by name in Thai order. Three aggregate queries."""
-    return tuple(_mentor_rows(session, area, today, tz, first_visit_days))
-
-
-def mentor_page(session: Session, area: Area, mentor_id: int, today: date, *,
-                first_visit_days: int, tz: tzinfo = BANGKOK) -> MentorPage | None:
-    """One mentor and the households they look after now (in the area, in the programme),
-    the most overdue first. None when the id is not a mentor of the area. Four queries."""
-    if not isinstance(mentor_id, int):
-        return None
-    found = _mentor_rows(session, area, today, tz, first_visit_days, mentor_id)
-    if not found:
-        return None
-    open_cases = (select(func.count(Case.id))
-                  .where(Case.household_id == Household.id, Case.status != CaseStatus.CLOSED)
-                  .correlate(Household).scalar_subquery())
-    failing = (select(func.count())
-               .select_from(HouseholdDimension)
-               .outerjoin(DimensionPass, _pass_of_row())
-               .where(HouseholdDimension.household_id == Household.id,
-                      DimensionPass.household_id.is_(None))
-               .correlate(Household).scalar_subquery())
-    rows = session.execute(
-        select(Household.id, Household.house_id, Household.head_name, Household.village_no,
-               Household.village_name, Household.subdistrict, Household.last_visit_on,
-               Household.next_visit_due, Assignment.assigned_at, HouseholdPlan.level,
-               open_cases.label("open_cases"), failing.label("failing"))
-        .select_from(Assignment)
-        .join(Household, and_(Household.id == Assignment.household_id, _active(),
-                              *households_in(area)))
-        .outerjoin(HouseholdPlan, HouseholdPlan.household_id == Household.id)
-        .where(Assignment.mentor_id == mentor_id, Assignment.ended_at.is_(None)))
-    households = []
-    for r in rows:
-        due = effective_due(r.next_visit_due, r.assigned_at, tz, first_visit_days)
-        households.append(HouseholdRow(
-            id=r.id, house_id=r.house_id, head_name=r.head_name,
-            village=village_words(r.village_no, r.village_name), subdistrict=r.subdistrict,
-            last_visit=as_date(r.last_visit_on), next_due=due, days_overdue=days_late(due, today),
-            open_cases=int(r.open_cases or 0), level=level_word(r.level),
-            failing_dimensions=int(r.failing or 0)))
-    households.sort(key=lambda h: (-h.days_overdue, h.house_id, h.id))
-    return MentorPage(mentor=found[0], households=tuple(households))
-
-
-# -- the province ---------------------------------------------------------------------------------
-def _cases_by_agency(session: Session, province: str, today: date,
-                     tz: tzinfo) -> tuple[AgencyCases, ...]:
-    """Cases of the province by the agency they went to (referred to, else suggested), opened
-    and closed this month (local calendar)."""
-    start, end = _midnight(today.replace(day=1), tz), _midnight(today + timedelta(days=1), tz)
-
-    def counted(column):
-        return func.sum(case((and_(column >= start, column < end), 1), else_=0))
-
-    agency = func.coalesce(Case.referred_agency, Case.suggested_agency)
-    rows = session.execute(
-        select(agency, counted(Case.created_at), counted(Case.closed_at))
-        .where(Case.province == province,
-               or_(and_(Case.created_at >= start, Case.created_at < end),
-                   and_(Case.closed_at >= start, Case.closed_at < end)))
-        .group_by(agency))
-    found: dict[str, list[int]] = {}
-    for name, opened, closed in rows:
-        totals = found.setdefault(name or NO_AGENCY, [0, 0])
-        totals[0] += int(opened or 0)
-        totals[1] += int(closed or 0)
-    return tuple(sorted((AgencyCases(label, opened, closed)
-                         for label, (opened, closed) in found.items()),
-                        key=lambda a: (-a.opened, -a.closed, thai_order(a.label))))
-
-
-def _total(rows: Sequence[DistrictRow]) -> DistrictRow:
-    def added(name: str) -> int:
-        return sum(getattr(r, name) for r in rows)
-
-    return DistrictRow(PROVINCE_TOTAL, *(added(name) for name in (
-        "households", "visited_this_month", "visited_last_month", "overdue", "open_cases",
-        "assistance_records", "assistance_baht", "failing_households", "unregistered_mentors",
-        "left")))
-
-
-def province_overview(session: Session, province: str, today: date, *, tz: tzinfo,
-                      first_visit_days: int) -> ProvinceOverview:
-    """The province's districts side by side, its totals, and the month's assistance and
-    cases by agency. Eight aggregate queries."""
-    area, months = Area(province), _months(today)
-    roll = _roll(session, area, Household.district, today, tz, first_visit_days)
-    visited = _visited(session, area, months)
-    cases = _open_cases(session, area, today, tz)
-    helped = _assistance(session, area, months.this)
-    failing = _failing(session, area)
-    unregistered = _unregistered(session, area)
-    names: set[str] = {*roll, *visited, *cases, *helped, *failing, *unregistered}
-    districts = []
-    for name in sorted(names, key=thai_order):
-        households, left, overdue = roll.get(name, (0, 0, 0))
-        this, last, _ = visited.get(name, (0, 0, 0))
-        records, baht = helped.get(name, (0, 0))
-        districts.append(DistrictRow(
-            district=name, households=households, visited_this_month=this,
-            visited_last_month=last, overdue=overdue, open_cases=sum(cases.get(name, ())),
-            assistance_records=records, assistance_baht=baht,
-            failing_households=failing.get(name, 0),
-            unregistered_mentors=unregistered.get(name, 0), left=left))
-    return ProvinceOverview(
-        province=province, today=today, districts=tuple(districts), totals=_total(districts),
-        assistance_by_agency=assistance_by_agency(session, area, months.this),
-        cases_by_agency=_cases_by_agency(session, province, today, tz))
