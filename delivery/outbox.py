@@ -61,7 +61,7 @@ def enqueue_all(session: Session, renderer: Renderer, pushes: Iterable[Push],
     any race. Rows go in bulk: one INSERT ... ON CONFLICT DO NOTHING per thousand.
     """
     queued = 0
-    for chunk in _chunks(iter(pushes), _KEY_CHUNK):
+    for chunk in chunks(iter(pushes), _KEY_CHUNK):
         taken = _existing_keys(session, [p.dedupe_key for p in chunk if p.dedupe_key])
         queued += enqueue_rendered(session, (
             Queued(to=push.to, messages=dumps(renderer.messages(list(push.replies))),
@@ -168,7 +168,8 @@ def _insert(session: Session, rows: list[tuple]) -> int:
                            ).rowcount  # type: ignore[attr-defined]
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
+def chunks(items: Iterator, size: int) -> Iterator[list]:
+    """Lists of ``size`` items at most, read from ``items`` as they are needed."""
     while chunk := list(islice(items, size)):
         yield chunk
 

@@ -109,30 +109,40 @@ class EventProcessor:
                 taken = event.id
                 raw = event.payload or {}
                 user_id, token = event.line_user_id, reply_token(raw)
-                watch = ChangeWatch(session)
-                outcome = self._handle(session, raw, now, locked=user_id)
-                must_deliver = watch.changed()
-                messages = self.renderer.messages(outcome.replies)
-                for push in outcome.pushes:
-                    outbox.enqueue(session, self.renderer, push, now)
-                effects = outcome.effects
-                event.status, event.processed_at = EventStatus.DONE, now
-                event.payload, event.error = None, None   # no message text kept once answered
+                try:
+                    # A savepoint: if handling raises, only its work is undone, and the event
+                    # is marked failed in this same transaction, the user's lock still held,
+                    # so no other thread can take the event up again in between.
+                    with session.begin_nested():
+                        watch = ChangeWatch(session)
+                        outcome = self._handle(session, raw, now, locked=user_id)
+                        must_deliver = watch.changed()
+                        messages = self.renderer.messages(outcome.replies)
+                        for push in outcome.pushes:
+                            outbox.enqueue(session, self.renderer, push, now)
+                        effects = outcome.effects
+                    event.status, event.processed_at = EventStatus.DONE, now
+                    event.error = None
+                except OperationalError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - recorded, answered with an apology
+                    log.exception("event %s failed (%s)", taken, type(exc).__name__)
+                    event.status, event.error = EventStatus.FAILED, type(exc).__name__[:300]
+                    messages = self.renderer.messages([TextReply(SORRY)])
+                    must_deliver, effects = False, []
+                event.payload = None   # answered or failed for good: no message text kept
                 more = user_id is not None and inbox.has_pending(session, user_id)
         except OperationalError as exc:
             # The database is locked or gone for a moment: not the event's fault. The claim
             # rolled back with the rest, so the event is still pending and is tried again
-            # (recover_stalled): nothing is lost.
+            # (recover_stalled): nothing is lost. The try is counted apart, so an event the
+            # database refuses every time is given up after MAX_ATTEMPTS.
             log.warning("event %s: database unavailable (%s); left for a retry",
                         taken or event_id,
                         type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            if taken is not None:
+                self._count_try(taken)
             return False
-        except Exception as exc:  # noqa: BLE001 - recorded on the event, answered with an apology
-            if taken is None:
-                raise
-            log.exception("event %s failed (%s)", taken, type(exc).__name__)
-            self._mark_failed(taken, exc)
-            messages, must_deliver, more = self.renderer.messages([TextReply(SORRY)]), False, True
         if token and messages:
             self.replies.send(PendingReply(token, messages, user_id, must_deliver))
         for effect in effects:
@@ -165,13 +175,12 @@ class EventProcessor:
         ctx = Context(now=now, tz=self.svc.tz, settings=self.svc.config)
         return dispatch.handle(session, incoming, ctx)
 
-    def _mark_failed(self, event_id: int, exc: Exception) -> None:
-        with self.svc.db.transaction() as session:
-            event = _claimed(session, event_id)
-            event.status = EventStatus.FAILED
-            event.attempts += 1
-            event.error = type(exc).__name__[:300]
-            event.payload = None   # failed for good: the message text goes (README, Privacy)
+    def _count_try(self, event_id: int) -> None:
+        try:
+            with self.svc.db.transaction() as session:
+                _claimed(session, event_id).attempts += 1
+        except OperationalError:
+            pass   # the database is still away: the try goes uncounted
 
     def _push_instead(self, user_id: str, messages: list[dict]) -> None:
         with self.svc.db.transaction() as session:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 
 from sqlalchemy.orm import Session
 
 from delivery.outbox import Queued, enqueue_all, enqueue_rendered
+from delivery.outbox import chunks as in_chunks
 from delivery.outbox_sender import DrainResult
 from delivery.render import Renderer
 from delivery.services import Services
@@ -137,7 +137,7 @@ def _queue_streamed(reading: Transaction, transaction: Transaction,
     in one thousand while this thread renders the next (the driver waits without the GIL).
     """
     with reading() as reader:
-        chunks = _chunks(iter(stream(reader)), DIGESTS_PER_TRANSACTION)
+        chunks = in_chunks(iter(stream(reader)), DIGESTS_PER_TRANSACTION)
         if not overlap:
             return sum(_write(transaction, chunk, at) for chunk in chunks)
         writer = _Writer(transaction, at)
@@ -186,11 +186,6 @@ class _Writer:
                     self.queued += _write(self.transaction, chunk, self.at)
                 except BaseException as exc:  # noqa: BLE001 - raised again in the caller
                     self.error = exc
-
-
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(items, size)):
-        yield chunk
 
 
 def _queue(transaction: Transaction, renderer: Renderer, split, build, at: datetime) -> int:

@@ -89,6 +89,39 @@ def test_a_failed_event_keeps_no_text(line, db, fake_line, monkeypatch):
     assert event.status is EventStatus.FAILED and event.payload is None
 
 
+def test_a_failed_event_is_failed_in_the_transaction_that_claimed_it(line, db, fake_line,
+                                                                     monkeypatch):
+    """The failure is recorded while the user's lock is held: one try, one apology."""
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(handlers.dispatch, "handle", broken)
+    assert line.post(text_event(STRANGER, "สวัสดี")).status_code == 200
+    with db.transaction() as s:
+        [event] = s.scalars(select(WebhookEvent)).all()
+    assert (event.status, event.attempts, event.error) == (EventStatus.FAILED, 1, "RuntimeError")
+    assert len(fake_line.sent_messages(STRANGER)) == 1
+
+
+def test_a_database_failure_counts_the_try_so_recovery_gives_up(app, line, db, fake_line,
+                                                                clock, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def unavailable(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(handlers.dispatch, "handle", unavailable)
+    assert line.post(text_event(STRANGER, "สวัสดี")).status_code == 200
+    processor = services(app).processor
+    for _ in range(3):
+        clock.advance(minutes=3)
+        processor.recover_stalled()
+    with db.transaction() as s:
+        [event] = s.scalars(select(WebhookEvent)).all()
+    assert event.status is EventStatus.FAILED and event.attempts == 3
+    assert event.payload is None
+
+
 @pytest.mark.parametrize("workers", [1, 4])
 def test_events_of_one_user_from_separate_requests_are_handled_in_timestamp_order(
         app, db, fake_line, clock, monkeypatch, workers):
