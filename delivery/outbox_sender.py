@@ -372,7 +372,8 @@ class OutboxSender:
         """Is anything due (one step along the index)? Is sending paused (a 429 seen by any
         sender)?"""
         now = self.clock()
-        with self.db.transaction() as session:
+        # Reads only: on SQLite an idle sender then takes no write lock every second.
+        with self.db.reading() as session:
             paused_until = self._pauses.read_pause(session)
             due = session.scalar(select(OutboxMessage.id).where(*self._due_conditions(now))
                                  .limit(1)) is not None
@@ -380,7 +381,7 @@ class OutboxSender:
 
     def _due_cost(self) -> int:
         """The quota that everything due now would use (recipients)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return int(session.scalar(
                 select(func.coalesce(func.sum(func.json_array_length(OutboxMessage.recipients)),
                                      0)).where(*self._due_conditions(self.clock()))) or 0)

@@ -182,6 +182,7 @@ def run(svc: Services, sleep: Callable[[float], None] = time.sleep) -> None:
         def stop(*_args, scheduler=scheduler) -> None:
             nonlocal stopping
             stopping = True
+            sender.interrupt()          # a drain under way stops after the requests in the air
             scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
