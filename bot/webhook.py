@@ -65,22 +65,35 @@ def callback():
 
     svc = services()
     try:
-        with svc.db.transaction() as session:
-            new_ids = inbox.record(session, read.events, svc.clock())
+        new = _store(svc, read.events)
     except OperationalError as exc:
         # The database is locked (SQLite) or unreachable: nothing was stored, so let LINE
         # redeliver (webhook redelivery on) rather than hang past its timeout.
         log.error("webhook: database unavailable (%s); answered 503",
                   type(exc.orig).__name__ if exc.orig else type(exc).__name__)
         return jsonify(message="busy, try again"), 503
-    if read.skipped or len(new_ids) < len(read.events):
+    if read.skipped or len(new) < len(read.events):
         # Counts only (never content): unreadable = entries that are no event at all, plus
         # events meant for the bot whose id or timestamp cannot be read.
         unreadable = read.skipped + sum(triage(e) is Triage.UNREADABLE for e in read.events)
         log.info("webhook: %d event(s) read, %d new, %d unreadable skipped",
-                 len(read.events), len(new_ids), unreadable)
-    svc.processor.submit(new_ids)
+                 len(read.events), len(new), unreadable)
+    svc.processor.submit(new)
     return jsonify({})
+
+
+def _store(svc, events: list[dict]) -> list[inbox.Stored]:
+    """Store the events; a pooled connection found dead (the database restarted) is retried
+    once on a fresh one (the engine has no pre-ping: it would cost every request a round
+    trip to spare the rare one after a restart)."""
+    try:
+        with svc.db.transaction() as session:
+            return inbox.record(session, events, svc.clock())
+    except OperationalError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with svc.db.transaction() as session:
+        return inbox.record(session, events, svc.clock())
 
 
 def init_app(app: Flask) -> None:

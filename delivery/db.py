@@ -23,7 +23,11 @@ def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs) -
                                hide_parameters=True, **kwargs)
         _configure_sqlite(engine, int(busy_timeout * 1000))
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    # No pool_pre_ping: it costs every transaction a round trip. A connection the server
+    # dropped fails its first statement instead; SQLAlchemy then invalidates the pool, and the
+    # webhook and the event processor retry once on a fresh connection (the "optimistic"
+    # disconnect handling); jobs and commands are run again by their schedule or their user.
+    return create_engine(url, hide_parameters=True, **kwargs)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

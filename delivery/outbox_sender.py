@@ -262,11 +262,11 @@ class OutboxSender:
                 self._pause_everyone()
             return _Outcome(row, error=err)
         except Exception as exc:  # noqa: BLE001 - one bad row must not sink its batch
-            # The SDK refused to build the request (e.g. more than 5 messages): LINE would
+            # The request was refused before sending (e.g. more than 5 messages): LINE would
             # answer 400. Only the exception's type is kept: its text may quote the message.
-            log.error("outbox %s: the LINE SDK refused the request (%s)", row.id,
+            log.error("outbox %s: the request was refused before sending (%s)", row.id,
                       type(exc).__name__)
-            return _Outcome(row, error=SendError(None, f"refused by the SDK: "
+            return _Outcome(row, error=SendError(None, f"refused before sending: "
                                                  f"{type(exc).__name__}", retryable=False,
                                                  reached=False))
         return _Outcome(row, sent=sent)

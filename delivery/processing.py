@@ -47,16 +47,16 @@ class EventProcessor:
         self.replies = ReplySender(svc.line, self._push_instead,
                                    reply_workers if mode == "thread" else None)
 
-    def submit(self, event_ids: list[int]) -> None:
-        if not event_ids:
+    def submit(self, events: list[inbox.Stored]) -> None:
+        if not events:
             return
         if self._pool is None:
-            self._process_all(event_ids)
+            self._process_all(events)
             return
         # One task per webhook request; across requests, process() keeps each user's events in
         # timestamp order.
         self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(self._pool.submit(self._process_all, event_ids))
+        self._futures.append(self._pool.submit(self._process_all, events))
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until submitted work is finished (tests, and a graceful shutdown)."""
@@ -69,14 +69,14 @@ class EventProcessor:
             self._pool.shutdown(wait=True)
         self.replies.shutdown()
 
-    def _process_all(self, event_ids: list[int]) -> None:
-        for event_id in event_ids:
+    def _process_all(self, events: list[inbox.Stored]) -> None:
+        for event in events:
             try:
-                self.process(event_id)
+                self.process(event)
             except Exception:  # noqa: BLE001 - one bad event must not stop the others
-                log.exception("event %s: unexpected failure", event_id)
+                log.exception("event %s: unexpected failure", event.id)
 
-    def process(self, event_id: int) -> None:
+    def process(self, event: inbox.Stored) -> None:
         """Handle the event, after any older pending event of the same user.
 
         Events of one user can arrive in separate webhook requests and so reach different pool
@@ -85,17 +85,22 @@ class EventProcessor:
         more waiting; the lock makes the others wait their turn.
         """
         for _ in range(MAX_IN_TURN):
-            if not self._take_and_handle(event_id):
+            if not self._take_and_handle(event):
                 return
 
-    def _take_and_handle(self, event_id: int) -> bool:
+    def _take_and_handle(self, given: inbox.Stored, retried: bool = False) -> bool:
         """In ONE transaction: lock the user, claim their oldest pending event, handle it, mark
         it done (a round trip saved on every step: no separate claim to commit first). True
         when the user has more events waiting.
 
-        If handling raises, everything rolls back and the event is marked failed in a
-        transaction of its own (and answered with an apology); if the database fails, the
-        event is simply still pending and is tried again (recover_stalled)."""
+        If handling raises, its work is undone (a savepoint) and the event is marked failed in
+        the same transaction (and answered with an apology); if the database fails, the event
+        is simply still pending and is tried again (recover_stalled).
+
+        A pooled connection found dead (the server restarted) is retried at once, once: the
+        pool is invalidated then, so the retry gets a fresh connection. That is the
+        "optimistic" disconnect handling of SQLAlchemy's docs, which spares every
+        transaction the round trip a pre-ping costs."""
         db, now = self.svc.db, self.svc.clock()
         user_id = token = None
         taken: int | None = None
@@ -103,7 +108,7 @@ class EventProcessor:
         must_deliver = more = False
         try:
             with db.transaction() as session:
-                event = self._take(session, event_id, now)
+                event, more = self._take(session, given, now)
                 if event is None:
                     return False
                 taken = event.id
@@ -130,15 +135,17 @@ class EventProcessor:
                     event.status, event.error = EventStatus.FAILED, type(exc).__name__[:300]
                     messages = self.renderer.messages([TextReply(SORRY)])
                     must_deliver, effects = False, []
+                event.claimed_at, event.attempts = now, event.attempts + 1
                 event.payload = None   # answered or failed for good: no message text kept
-                more = user_id is not None and inbox.has_pending(session, user_id)
         except OperationalError as exc:
+            if exc.connection_invalidated and not retried:
+                return self._take_and_handle(given, retried=True)
             # The database is locked or gone for a moment: not the event's fault. The claim
             # rolled back with the rest, so the event is still pending and is tried again
             # (recover_stalled): nothing is lost. The try is counted apart, so an event the
             # database refuses every time is given up after MAX_ATTEMPTS.
             log.warning("event %s: database unavailable (%s); left for a retry",
-                        taken or event_id,
+                        taken or given.id,
                         type(exc.orig).__name__ if exc.orig else type(exc).__name__)
             if taken is not None:
                 self._count_try(taken)
@@ -149,22 +156,26 @@ class EventProcessor:
             richmenu.apply(self.svc, effect)
         return more
 
-    def _take(self, session: Session, event_id: int, now) -> WebhookEvent | None:
-        """Claim the event to handle now: ``event_id`` itself for an event without a user,
-        else (with the user's lock held) that user's oldest pending event."""
-        event = session.get(WebhookEvent, event_id)
+    def _take(self, session: Session, given: inbox.Stored, now
+              ) -> tuple[WebhookEvent | None, bool]:
+        """The event to handle now, claimed, and whether the user has more waiting: for an
+        event without a user, ``given`` itself; else, with the user's lock held, that user's
+        oldest pending event (not necessarily ``given``, whose turn then comes after)."""
+        if given.line_user_id is None:
+            # No user, no user lock: the row lock stands in for it.
+            event = session.get(WebhookEvent, given.id, with_for_update=True,
+                                populate_existing=True)
+            if event is None or event.status is not EventStatus.PENDING:
+                return None, False
+            return event, False
+        lock_conversation(session, given.line_user_id, now)
+        event, more = inbox.next_for_user(session, given.line_user_id)
         if event is None:
-            return None
-        if event.line_user_id is not None:
-            lock_conversation(session, event.line_user_id, now)
-            next_id = inbox.next_for_user(session, event.line_user_id, now - STALE_CLAIM)
-            if next_id is None:
-                return None
-            if next_id != event_id:
-                event = session.get(WebhookEvent, next_id)
-        if event is None or not inbox.claim(session, event.id, now):
-            return None
-        return event
+            return None, False
+        # No PROCESSING mark is written: the event is handled and marked done or failed in
+        # this transaction, under the lock, so no one else could see such a mark anyway (and
+        # writing it would cost an UPDATE of its own before the savepoint).
+        return event, more
 
     def _handle(self, session, raw: dict, now, locked: str | None = None) -> Outcome:
         incoming = to_incoming(raw, self.renderer.codec)
@@ -193,15 +204,16 @@ class EventProcessor:
         claimed less than ``claimed_before`` ago may still be in a worker's hands: left alone."""
         now = self.svc.clock()
         with self.svc.db.transaction() as session:
-            ids = inbox.stalled(session, now - older_than, now - claimed_before)
+            found = inbox.stalled(session, now - older_than, now - claimed_before)
+            ids = [event.id for event in found]
             for event in session.scalars(select(WebhookEvent).where(WebhookEvent.id.in_(ids))):
                 if event.attempts >= MAX_ATTEMPTS:
                     event.status, event.error = EventStatus.FAILED, "gave up after retries"
                     event.payload = None
                 else:
                     event.status = EventStatus.PENDING
-        self._process_all(ids)
-        return len(ids)
+        self._process_all(found)
+        return len(found)
 
 
 def _claimed(session: Session, event_id: int) -> WebhookEvent:

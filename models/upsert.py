@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -11,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from .base import Base
 
-_INSERTS: dict[str, Callable[[type[Base]], PgInsert | SqliteInsert]] = {
+_INSERTS: dict[str, Callable[[type[Base] | Table], PgInsert | SqliteInsert]] = {
     "postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
-def insert_ignoring_conflicts(session: Session, model: type[Base],
+def insert_ignoring_conflicts(session: Session, model: type[Base] | Table,
                               conflict: list[str]) -> PgInsert | SqliteInsert:
     """A statement that skips rows clashing on ``conflict``.
 

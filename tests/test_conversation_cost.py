@@ -46,7 +46,7 @@ HEADS = {"A": ("42010000011", "นางบัวผัน ใจงาม"), "B
 # Statements per event (the webhook storing it included): today 10-17 for a question and
 # 37-38 for the confirmation, which writes some twenty rows (visit, problem, follow-ups, status
 # changes, assistance, case and its trail, outbox). A regression past these shows at once.
-CEILING, CONFIRM_CEILING = 20, 40
+CEILING, CONFIRM_CEILING = 15, 36
 # Transactions per event: two today (the webhook's, and the one that claims and handles the
 # event); one spare for the delivery's own design (it took four before issue 12).
 TRANSACTIONS = 3
@@ -253,8 +253,10 @@ def test_each_visit_report_step_costs_the_same_in_a_big_world(app, db, clock, li
     big = walk(app, mentor, "B")
     print("\n" + table(db.dialect, small, big))
     for step, (statements, commits) in small.items():
+        # Fewer in the big world is allowed: the first walk's first event also made the
+        # mentor's conversation state row, which the second finds made.
         grown = big[step][0] - statements
-        assert 0 <= grown <= ALLOWED_GROWTH.get(step, 0), (
+        assert grown <= ALLOWED_GROWTH.get(step, 0), (
             f"{step}: {statements} statements in the small world, {big[step][0]} in the big")
         ceiling = CONFIRM_CEILING if step == "confirm" else CEILING
         assert big[step][0] <= ceiling, f"{step}: {big[step][0]} statements (> {ceiling})"
@@ -277,6 +279,7 @@ def test_the_follow_up_costs_the_same_however_many_entries_are_open(app, db, clo
         s.delete(s.scalars(select(Case).where(Case.household_id == many.id)).first())
     HEADS["C"] = ("42010000013", "นางดาว ใจดี")
     player = Player(line, fake_line, MENTOR, clock)
+    player.say("เมนู")   # the mentor's first event makes their conversation state row
     try:
         costs = {key: _follow_up_walk(app, player, key, entries)
                  for key, entries in (("A", 3), ("C", 11))}

@@ -200,3 +200,50 @@ def test_a_reply_that_never_reached_line_is_pushed(mentor, db, app):
         unreachable.close()
     [row] = outbox_rows(db)
     assert row.recipients == [MENTOR]
+
+
+def test_connections_the_server_dropped_cost_no_event(mentor, db, db_url, app, fake_line):
+    """The engine has no pre-ping: after PostgreSQL dropped every pooled connection (a
+    restart, a failover), the webhook's store and the event's handling each find a dead
+    connection, retry once on a fresh one, and the mentor is answered as if nothing happened."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a server that drops its connections")
+    mentor.say("เมนู")                                    # the pool now holds connections
+    assert services(app).db.engine.pool.checkedin() >= 1
+    assert _drop_connections(db_url) >= 1
+    answer = mentor.say("เมนู")
+    assert "รายงานการเยี่ยมบ้าน" in [a["label"] for a in actions_in(answer)]
+    with db.transaction() as s:
+        statuses = [e.status for e in s.scalars(select(WebhookEvent))]
+    assert statuses == [EventStatus.DONE, EventStatus.DONE]
+
+
+def test_a_connection_dropped_between_storing_and_handling_costs_no_event(
+        mentor, db, db_url, app, monkeypatch):
+    """The event processor's own retry: the connections die after the webhook stored the
+    event and before the processor takes it up."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a server that drops its connections")
+    processor = services(app).processor
+    real_submit = processor.submit
+
+    def submit_after_a_restart(events):
+        _drop_connections(db_url)
+        real_submit(events)
+
+    mentor.say("เมนู")
+    monkeypatch.setattr(processor, "submit", submit_after_a_restart)
+    answer = mentor.say("เมนู")
+    assert "รายงานการเยี่ยมบ้าน" in [a["label"] for a in actions_in(answer)]
+
+
+def _drop_connections(db_url: str) -> int:
+    """What a PostgreSQL restart does to the bot's pooled connections."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        dropped = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_backend_pid()"),
+            {"name": make_url(db_url).database}).scalar()
+    admin.dispose()
+    return int(dropped or 0)

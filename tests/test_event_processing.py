@@ -23,7 +23,7 @@ STRANGER = "U" + "a" * 32
 def record(app, *events) -> list[int]:
     svc = services(app)
     with svc.db.transaction() as s:
-        return inbox.record(s, list(events), svc.clock())
+        return [e.id for e in inbox.record(s, list(events), svc.clock())]
 
 
 def the_event(db, event_id) -> WebhookEvent:
@@ -143,8 +143,8 @@ def test_events_of_one_user_from_separate_requests_are_handled_in_timestamp_orde
     # Two webhook requests, both stored; the later event's request reaches the pool first.
     [later_id] = record(app, later)
     [earlier_id] = record(app, earlier)
-    svc.processor.submit([later_id])
-    svc.processor.submit([earlier_id])
+    svc.processor.submit([inbox.Stored(later_id, STRANGER)])
+    svc.processor.submit([inbox.Stored(earlier_id, STRANGER)])
     svc.processor.wait(timeout=20)
     assert handled == ["ที่หนึ่ง", "ที่สอง"]
     assert {the_event(db, i).status for i in (earlier_id, later_id)} == {EventStatus.DONE}

@@ -326,15 +326,15 @@ def test_sender_processes_are_refused_on_sqlite(runner):
     assert result.exit_code != 0 and "need PostgreSQL" in result.output
 
 
-def test_a_row_the_sdk_refuses_is_parked_and_the_rest_of_its_batch_goes(app, db, clock,
-                                                                        fake_line):
+def test_a_row_refused_before_sending_is_parked_and_the_rest_of_its_batch_goes(
+        app, db, clock, fake_line):
     queue_pushes(db, clock, users(5))
-    with db.transaction() as s:                # six messages: the SDK refuses to send it
+    with db.transaction() as s:                # six messages: refused before sending
         enqueue_messages(s, [users(6)[5]], [{"type": "text", "text": "เตือน"}] * 6, clock.now)
     result = sender(app, clock, batch=10).drain()
     assert result.sent == 5 and result.parked == 1
     [bad] = [r for r in rows(db) if r.status is OutboxStatus.PARKED]
-    assert bad.last_error.startswith("LINE API transport error: refused by the SDK")
+    assert bad.last_error.startswith("LINE API transport error: refused before sending")
     assert len(fake_line.calls("push")) == 5
 
 

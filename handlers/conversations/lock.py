@@ -17,12 +17,16 @@ def lock_conversation(session: Session, line_user_id: str, now: datetime) -> Con
     waits while other users go on. SQLite: every transaction is BEGIN IMMEDIATE (delivery/db.py),
     which already serialises writers.
     """
-    session.execute(
-        insert_ignoring_conflicts(session, ConversationState, ["line_user_id"]),
-        [{"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now}])
-    state = session.execute(
-        select(ConversationState).where(ConversationState.line_user_id == line_user_id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    locking = (select(ConversationState).where(ConversationState.line_user_id == line_user_id)
+               .with_for_update().execution_options(populate_existing=True))
+    # Every user but a newcomer has a row: one statement then. A newcomer's row is made first
+    # (two workers may race to make it: the conflict is ignored) and locked after.
+    state = session.execute(locking).scalar_one_or_none()
+    if state is None:
+        session.execute(
+            insert_ignoring_conflicts(session, ConversationState, ["line_user_id"]),
+            [{"line_user_id": line_user_id, "data": {}, "version": 0, "updated_at": now}])
+        state = session.execute(locking).scalar_one()
     # The session holds the locked row as long as it lives (its identity map only keeps weak
     # references): the handlers' own look-up of the state then needs no second SELECT.
     session.info.setdefault("locked_states", {})[line_user_id] = state
