@@ -9,6 +9,7 @@ import click
 from dotenv import load_dotenv
 from flask import Flask
 
+from delivery import log_privacy
 from delivery.config import check_line_credentials, from_environment, normalise_database_url
 
 from . import dashboard, health, services, webhook
@@ -61,3 +62,5 @@ def _configure_logging(app: Flask) -> None:
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Alembic announces its plugins on every start; that is noise in every CLI command.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Result rows, response bodies and LINE user ids in URLs stay out at any level.
+    log_privacy.install()

@@ -47,6 +47,16 @@ DEFAULTS: dict[str, Any] = {
     "MONTHLY_BROADCAST_TIME": "09:00",
     # Visit photos show poor households' homes: erased this many days after the visit.
     "PHOTO_RETENTION_DAYS": 730,
+    # Retention (handlers/privacy/retention.py, run daily by the clock and by `mentorbot purge`).
+    # A household that left the programme is erased this long after leaving: three years
+    # cover a family's return in the next yearly จปฐ./TPMAP rounds (its history helps the new
+    # mentor) and the look-back of a budget year's audit; the statistics outlive it anyway.
+    "RETENTION_DAYS_AFTER_EXIT": 1095,
+    # A message done (sent, parked, expired) keeps its recipients and text this long: enough
+    # to answer "did it go out, and what did it say?" in the week after.
+    "OUTBOX_CONTENT_DAYS": 7,
+    # Registration attempts (LINE user ids) are kept this long; the lock-out reads 2 hours.
+    "REGISTRATION_ATTEMPT_HOURS": 24,
     "QUIET_START": "20:00",
     "QUIET_END": "07:00",
     # The dashboard. PUBLIC_BASE_URL: where people's browsers reach this server (the sign-in
@@ -80,6 +90,9 @@ _INTS = {
     "CASE_ACK_DAYS",
     "MONTHLY_BROADCAST_DAY",
     "PHOTO_RETENTION_DAYS",
+    "RETENTION_DAYS_AFTER_EXIT",
+    "OUTBOX_CONTENT_DAYS",
+    "REGISTRATION_ATTEMPT_HOURS",
     "EXPORT_WORKERS",
     "EXPORT_KEEP_HOURS",
 }

@@ -29,6 +29,7 @@ from linebot.v3.webhooks import (
 )
 
 from handlers.incoming import Incoming, Kind
+from handlers.thai_id import mask_ids
 
 from .postback_codec import PostbackCodec
 
@@ -50,6 +51,9 @@ _CONTENT_KINDS = {
 }
 _RAW_MESSAGE_KINDS = {kind.value: kind for kind in _CONTENT_KINDS.values()}
 _PICKER_PARAMS = ("date", "time", "datetime")
+# Set by ``for_storage`` on a payload whose text had national ID numbers masked: how many, so
+# the person can still be told once the text reaches the domain with the numbers gone.
+HIDDEN_IDS = "mentorbotHiddenIds"
 
 
 class Triage(str, Enum):
@@ -92,6 +96,36 @@ def _timestamp(raw: dict) -> datetime | None:
         return None
 
 
+def for_storage(raw: dict) -> dict:
+    """The event as the inbox stores it: a Thai national ID typed in a text message is masked
+    before the payload is written, so the number never reaches the database (nor its WAL, an
+    archived WAL segment or a backup, which outlive the payload's clearing after handling).
+    Only the message's ``text`` changes; LINE's ``emojis``/``mention`` offsets into it, which
+    the bot does not read, may then point past a mask."""
+    message = raw.get("message")
+    if raw.get("type") != "message" or not isinstance(message, dict) \
+            or not isinstance(text := message.get("text"), str):
+        return raw
+    masked = mask_ids(text)
+    if not masked.hidden:
+        return raw
+    return {**raw, "message": {**message, "text": masked.text},
+            HIDDEN_IDS: _hidden_before(raw) + masked.hidden}
+
+
+def _typed(raw: dict, text: str) -> tuple[str, int]:
+    """Typed text as the domain receives it, ID numbers masked (``for_storage`` did it already
+    for events stored by this version; masking again costs a scan and catches the others), and
+    how many were hidden in all."""
+    masked = mask_ids(text)
+    return masked.text, _hidden_before(raw) + masked.hidden
+
+
+def _hidden_before(raw: dict) -> int:
+    count = raw.get(HIDDEN_IDS)
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
+
+
 def occurred_at(raw: dict) -> datetime:
     """When the event happened; only called on events ``triage`` stored."""
     at = _timestamp(raw)
@@ -116,9 +150,11 @@ def to_incoming(raw: dict, codec: PostbackCodec) -> Incoming | None:
     match event:
         case MessageEvent():
             kind = _CONTENT_KINDS.get(type(event.message), Kind.OTHER)
-            text = event.message.text if kind is Kind.TEXT else None
+            if kind is not Kind.TEXT:
+                return Incoming(user_id, kind, at, message_id=getattr(event.message, "id", None))
+            text, hidden = _typed(raw, event.message.text)
             return Incoming(user_id, kind, at, text=text,
-                            message_id=getattr(event.message, "id", None))
+                            message_id=getattr(event.message, "id", None), hidden_ids=hidden)
         case PostbackEvent():
             return Incoming(user_id, Kind.POSTBACK, at, data=codec.decode(event.postback.data),
                             params=_picker_params(event.postback.params))
@@ -139,11 +175,14 @@ def _from_raw(raw: dict, codec: PostbackCodec) -> Incoming | None:
         kind = _RAW_MESSAGE_KINDS.get(message_type, Kind.OTHER) \
             if isinstance(message_type, str) else Kind.OTHER
         text = message.get("text")
-        if kind is Kind.TEXT and not isinstance(text, str):
-            kind = Kind.OTHER
         message_id = message.get("id")
-        return Incoming(user_id, kind, at, text=text if kind is Kind.TEXT else None,
-                        message_id=message_id if _short_string(message_id) else None)
+        message_id = message_id if _short_string(message_id) else None
+        if kind is not Kind.TEXT or not isinstance(text, str):
+            # A text message without its text is a message of a kind the bot does not know.
+            return Incoming(user_id, Kind.OTHER if kind is Kind.TEXT else kind, at,
+                            message_id=message_id)
+        typed, hidden = _typed(raw, text)
+        return Incoming(user_id, kind, at, text=typed, message_id=message_id, hidden_ids=hidden)
     if event_type == "postback":
         postback = raw.get("postback")
         postback = postback if isinstance(postback, dict) else {}

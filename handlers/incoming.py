@@ -31,3 +31,6 @@ class Incoming:
     # Date/time picker results: {"date": "2026-05-07"} and the like.
     params: dict = field(default_factory=dict)
     message_id: str | None = None    # for images: the content to fetch
+    # National ID numbers masked out of ``text`` on the way in (handlers/thai_id.py): the
+    # person is told why, once.
+    hidden_ids: int = 0

@@ -8,8 +8,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from models import Case, CaseStatus, Person, RegistrationAttempt, RegistrationCode, Role
+from models import (
+    AuditChannel,
+    Case,
+    CaseStatus,
+    Person,
+    RegistrationAttempt,
+    RegistrationCode,
+    Role,
+)
 
+from . import audit_session
+from .audit import Actor
 from .buttons import command_button
 from .cards import case_card
 from .codes import normalise_code
@@ -82,6 +92,8 @@ def try_code(session: Session, line_user_id: str, code: str, ctx: Context) -> Ou
     log.info("registration: person %s registered as %s", person.id, person.role.value)
     outcome = Outcome().say(TextReply(welcome_text(person)))
     if person.role is Role.COORDINATOR:
+        # Registered: from here on it is the coordinator who sees the cards shown.
+        audit_session.act_as(session, Actor.of(person, AuditChannel.CHAT), ctx.now)
         outcome.replies.extend(cases_nobody_was_told(session, person, ctx))
     outcome.effects.append(LinkRichMenu(line_user_id, person.role.value))
     return outcome
@@ -131,6 +143,8 @@ def cases_nobody_was_told(session: Session, coordinator: Person, ctx: Context) -
         TextReply(f"มีเรื่องที่พี่เลี้ยงส่งมาก่อนท่านลงทะเบียนและยังไม่มีผู้รับ {total} เรื่องค่ะ"),
         Cards(alt_text=f"เรื่องที่ยังไม่มีผู้รับ {total} เรื่อง",
               cards=tuple(case_card(case, ctx, for_coordinator=True) for case, _ in rows))]
+    audit_session.viewed(session, "case", ((case.household, {"case_id": case.id})
+                                           for case, _ in rows))
     if total > len(rows):
         replies.append(TextReply(
             f"และอีก {total - len(rows)} เรื่องค่ะ ดูทั้งหมดได้ที่เมนู \"เรื่องรอดำเนินการ\" ค่ะ",

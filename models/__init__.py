@@ -1,6 +1,7 @@
 """The database model. Importing this package registers every table on ``Base.metadata``."""
 from .agencies import Agency
 from .assistance import AssistanceKind, AssistanceRecord
+from .audit import AuditAction, AuditChannel, AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .cases import Case, CaseClosure, CaseEvent, CaseStatus
 from .conversation import ConversationState
@@ -40,6 +41,9 @@ __all__ = [
     "Assignment",
     "AssistanceKind",
     "AssistanceRecord",
+    "AuditAction",
+    "AuditChannel",
+    "AuditEvent",
     "Base",
     "Case",
     "CaseClosure",

@@ -64,7 +64,9 @@ class Case(Base):
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id], lazy="joined")
     acknowledged_by: Mapped[Person | None] = relationship(foreign_keys=[acknowledged_by_id])
 
-    __table_args__ = (Index("ix_cases_area_status", "province", "district", "status"),)
+    __table_args__ = (Index("ix_cases_area_status", "province", "district", "status"),
+                      # A household's cases (its page, its erasure).
+                      Index("ix_cases_household", "household_id"))
 
 
 class CaseEvent(Base):

@@ -46,13 +46,20 @@ class Household(Base):
     status: Mapped[HouseholdStatus] = mapped_column(
         _enum(HouseholdStatus), default=HouseholdStatus.ACTIVE, server_default="active")
     left_on: Mapped[date | None] = mapped_column(Date)
+    # Set by erasure or by the retention purge of a household that left: what identifies the
+    # family is gone; the row and its counts stay for the statistics.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     dimension_rows: Mapped[list[HouseholdDimension]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HouseholdDimension.dimension")
 
-    __table_args__ = (Index("ix_households_area", "province", "district"),)
+    __table_args__ = (Index("ix_households_area", "province", "district"),
+                      # The nightly retention purge: households that left and are not erased.
+                      Index("ix_households_left_unerased", "left_on",
+                            postgresql_where=text("status = 'left' AND erased_at IS NULL"),
+                            sqlite_where=text("status = 'left' AND erased_at IS NULL")))
 
     @property
     def dimensions(self) -> list[str]:
@@ -90,6 +97,8 @@ class Assignment(Base):
         # At most one current mentor per household.
         Index("uq_assignments_current_household", "household_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        # Every assignment of a household, ended ones too (erasure ends them).
+        Index("ix_assignments_household", "household_id"),
     )
 
 

@@ -7,7 +7,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Enum, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -75,5 +75,11 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     line_request_id: Mapped[str | None] = mapped_column(String(64))
+    # Set when a sent row's recipients and messages were emptied (7 days after sending):
+    # what was said, and to whom, is not kept; the id, kind and timing are.
+    content_stripped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+                      Index("ix_outbox_sent_unstripped", "sent_at",
+                            postgresql_where=text("content_stripped_at IS NULL"),
+                            sqlite_where=text("content_stripped_at IS NULL")))

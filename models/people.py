@@ -34,6 +34,11 @@ class Person(Base):
     # Set when the person blocks the Official Account (LINE still answers 200 to pushes then,
     # delivering nothing): reminders and broadcasts skip them until they unblock.
     line_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by `mentorbot erase person`: name and phone are gone, the LINE link is cut, and
+    # nothing more is sent. The row stays so counts and the audit trail keep their ids.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the person was told, once, that a 13-digit ID they typed was masked.
+    thai_id_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -34,4 +34,6 @@ class RegistrationAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_registration_attempts_user_time", "line_user_id", "attempted_at"),)
+    __table_args__ = (Index("ix_registration_attempts_user_time", "line_user_id", "attempted_at"),
+                      # The daily purge of attempts older than a day.
+                      Index("ix_registration_attempts_attempted_at", "attempted_at"))

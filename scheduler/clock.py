@@ -155,6 +155,8 @@ def build_scheduler(svc: Services, sender: OutboxSender | None = None,
                       id="purge-visit-photos", **common)
     scheduler.add_job(jobs.purge_webhook_events, "cron", hour=3, minute=15, args=[svc],
                       id="purge-webhook-events", **common)
+    scheduler.add_job(jobs.purge_retention, "cron", hour=3, minute=45, args=[svc],
+                      id="purge-retention", **common)
     if lock is not None and lock.needed:
         scheduler.add_job(_check_lock, "interval", seconds=LOCK_CHECK_SECONDS,
                           args=[lock, scheduler], id="clock-lock", **common)

@@ -10,6 +10,8 @@ from sqlalchemy.engine import CursorResult
 
 from delivery.line_gateway import SendError
 from delivery.services import Services
+from handlers.audit import SYSTEM, Actor
+from handlers.privacy.retention import PurgeReport, Retention, purge
 from models import EventStatus, VisitPhoto, WebhookEvent
 
 from .tick import run_tick
@@ -74,8 +76,9 @@ def fetch_visit_photos(svc: Services) -> int:
                 log.warning("visit photo %s: %d bytes, too large; not kept", photo_id, len(data))
         with svc.db.transaction() as session:
             photo = session.get(VisitPhoto, photo_id)
-            if photo is None:
-                raise LookupError(f"visit photo {photo_id} is gone")
+            if photo is None:       # its household was erased meanwhile: nothing to keep
+                log.info("visit photo %s: erased while it was fetched; not kept", photo_id)
+                continue
             photo.fetch_attempts += 1
             for key, value in changes.items():
                 setattr(photo, key, value)
@@ -91,3 +94,15 @@ def purge_visit_photos(svc: Services) -> int:
     if result.rowcount:
         log.info("visit photos erased after their retention period: %d", result.rowcount)
     return result.rowcount or 0
+
+
+def purge_retention(svc: Services, actor: Actor = SYSTEM) -> PurgeReport:
+    """The retention rules (handlers/privacy/retention.py): households that left long ago
+    erased, old outbox content emptied, old registration attempts deleted."""
+    report = purge(svc.db.transaction, Retention.from_config(svc.config), svc.clock(), svc.tz,
+                   actor)
+    if report.households or report.outbox_rows or report.registration_attempts:
+        log.info("retention: %d household(s) erased, %d outbox row(s) emptied, "
+                 "%d registration attempt(s) deleted", report.households, report.outbox_rows,
+                 report.registration_attempts)
+    return report

@@ -46,8 +46,9 @@ def signed(app, payload: dict) -> str:
     return services(app).processor.renderer.action(Button("x", payload=payload))["data"]
 
 
-def report_escalated_visit(mentor: Player) -> None:
-    """The visit-report taps of tests/test_visit_report.py, with one income problem escalated."""
+def report_escalated_visit(mentor: Player, note: str = "ต้องการฝึกอาชีพ") -> None:
+    """The visit-report taps of tests/test_visit_report.py, with one income problem escalated
+    and ``note`` typed for it."""
     mentor.say("รายงานการเยี่ยมบ้าน")
     mentor.tap("วันนี้")
     mentor.tap("ข้ามทั้ง 4 ท")
@@ -56,7 +57,7 @@ def report_escalated_visit(mentor: Player) -> None:
     mentor.tap("ไม่ระบุ")
     mentor.tap("ต้องการหน่วยงานช่วย")
     mentor.tap("พช.อ.")
-    mentor.say("ต้องการฝึกอาชีพ")
+    mentor.say(note)
     mentor.tap("ข้าม")
     mentor.tap("6 มิ.ย. 2569")
     mentor.tap("ยืนยัน")

@@ -13,6 +13,7 @@ from . import (
     export_commands,
     invite_commands,
     outbox_commands,
+    privacy_commands,
     richmenu_commands,
     roster_commands,
     scheduler_commands,
@@ -22,6 +23,6 @@ from . import (
 def init_app(app: Flask) -> None:
     for module in (db_commands, roster_commands, agency_commands, invite_commands,
                    outbox_commands, scheduler_commands, richmenu_commands, demo_commands,
-                   export_commands):
+                   export_commands, privacy_commands):
         for command in module.commands:
             app.cli.add_command(command)

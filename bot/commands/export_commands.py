@@ -1,4 +1,5 @@
-"""`mentorbot export KIND`: files for the TPMAP Logbook and the province's figures.
+"""`mentorbot export KIND`: files for the TPMAP Logbook, the province's figures and the area's
+audit trail (``audit``).
 
     mentorbot export plans --district เมืองเลย --from 2026-05-01 --to 2026-05-31 -o plans.xlsx
 
@@ -24,6 +25,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from handlers.audit import Actor
 from handlers.context import Context
 from handlers.exports import kinds
 from handlers.exports.access import AreaError, allowed, resolve_area
@@ -31,6 +33,7 @@ from handlers.exports.audit import record_export
 from handlers.exports.writers import WRITERS, csv_paths
 from handlers.invites import InviteError, find_by_phone
 from handlers.registration import role_in_district
+from models import AuditChannel
 
 from ..services import services
 
@@ -87,7 +90,9 @@ def _progress() -> tuple[Callable[[int], None] | None, Callable[[], None]]:
 def export_command(kind: str, district: str | None, province: str | None, start: date,
                    end: date, file_format: str | None, output: Path,
                    as_phone: str | None) -> None:
-    """Export KIND (logbook, monthly, plans, mentors) of a district or a province to a file.
+    """Export KIND (logbook, monthly, plans, mentors, audit) of a district or a province to a
+    file. ``audit`` is the area's audit trail: who saw, changed or exported which household's
+    data, and when.
 
     Without --as, the operator (this computer's account) may export any area."""
     if not (district or "").strip() and not (province or "").strip():
@@ -140,7 +145,8 @@ def run_export(kind: str, district: str | None, province: str | None, start: dat
                 finish()
             record_export(session, export, file_format, rows,
                           person.id if person is not None else None, actor,
-                          Context(now=now, tz=svc.tz))
+                          Context(now=now, tz=svc.tz),
+                          by=Actor.of(person, AuditChannel.EXPORT))
         # Committed: the export is recorded, so it may now appear.
         targets = csv_paths(export, output) if file_format == "csv" else [output]
         sources = csv_paths(export, staged) if file_format == "csv" else [staged]

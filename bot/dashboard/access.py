@@ -16,11 +16,13 @@ from flask import abort, current_app, g, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from handlers import audit_session
+from handlers.audit import Actor
 from handlers.dashboard import signin
 from handlers.exports.access import AreaError, allowed, resolve_area
 from handlers.exports.table import Area
 from handlers.registration import role_in_district
-from models import Person, Role
+from models import AuditChannel, Person, Role
 
 from ..services import services
 
@@ -60,6 +62,8 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
                 raise SignedOut()
             live, person = found
             g.db, g.person, g.csrf, g.now = session, person, live.csrf_token, svc.clock()
+            # What the page shows of a household, and what a form changes, is this person's.
+            audit_session.act_as(session, Actor.of(person, AuditChannel.DASHBOARD), g.now)
             # What every page shows of the person, kept apart from the ORM object, which an
             # error's rollback expires before the error page is drawn.
             g.me = Me(name=person.name, role_words=role_in_district(person),
@@ -70,6 +74,12 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
                             person.id)
                 abort(403)
             result = view(*args, **kwargs)
+            seen = [] if writes else audit_session.take(session)
+        if seen:
+            # A page reads in a transaction that never commits: what it showed is recorded in
+            # a short one of its own, once the page has been made.
+            with svc.db.transaction() as session:
+                audit_session.write(session, seen)
         for then in g.after_commit:
             then()
         return result

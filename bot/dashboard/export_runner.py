@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from delivery.services import Services
+from handlers.audit import Actor
 from handlers.context import Context
 from handlers.exports import jobs, kinds
 from handlers.exports.access import allowed
@@ -30,7 +31,7 @@ from handlers.exports.audit import record_export
 from handlers.exports.table import Area
 from handlers.exports.writers import WRITERS, csv_paths
 from handlers.registration import role_in_district
-from models import ExportJob, Person
+from models import AuditChannel, ExportJob, Person
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_SECONDS = 0.5
@@ -95,6 +96,7 @@ class ExportRunner:
             made_by = f"{person.name} ({role_in_district(person)})"
             kind, fmt, start, end, person_id = (job.kind, job.file_format, job.start, job.end,
                                                 person.id)
+            by = Actor.of(person, AuditChannel.DASHBOARD)
             if failed is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 workdir = Path(tempfile.mkdtemp(prefix=f"job-{job_id}-", dir=self.directory))
@@ -116,7 +118,7 @@ class ExportRunner:
         with svc.db.transaction() as session:
             now = svc.clock()
             record = record_export(session, export, fmt, rows, person_id, ACTOR,
-                                   Context(now=now, tz=svc.tz))
+                                   Context(now=now, tz=svc.tz), by=by)
             jobs.finish(session, job_id, rows, offered, stored, record.id, now)
         log.info("export job %s done: %d rows", job_id, rows)
         self._forget_old_files()

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "monthly": "สถิติรายเดือน",
     "plans": "แผนพัฒนาครัวเรือน",
     "mentors": "รายชื่อพี่เลี้ยง",
+    "audit": "บันทึกการเข้าถึงข้อมูล (audit trail)",
 }
 FORMATS = ("xlsx", "csv")
 RUNNER_KEY = "mentorbot.export_runner"

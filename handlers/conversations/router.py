@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import ConversationState, Person
+from models import AuditChannel, ConversationState, Person
 
+from .. import audit_session
+from ..audit import Actor
 from ..buttons import discard_button, resume_button
 from ..context import Context
 from ..incoming import Incoming, Kind
@@ -27,6 +29,8 @@ def handle_registered(session: Session, person: Person, incoming: Incoming,
     state = session.get(ConversationState, incoming.user_id)   # locked by the caller
     if state is None:   # lock_conversation creates the row before any event is handled
         raise RuntimeError(f"no conversation state for {incoming.user_id}: not locked")
+    # Whatever this event shows or changes of a household is the person's doing, in LINE.
+    audit_session.act_as(session, Actor.of(person, AuditChannel.CHAT), ctx.now)
     conv = Conversation(session=session, person=person, state=state, ctx=ctx, outcome=Outcome())
     if state.flow and not ENGINE.knows(state.flow, state.step):
         # Saved before a release that renamed or dropped the step: that conversation cannot

@@ -26,7 +26,7 @@ from models import (
 )
 from models.dimensions import DIMENSIONS
 
-from .. import dimension_passes, plans
+from .. import audit_session, dimension_passes, plans
 from ..cards import STATUS_WORDS as CASE_STATUS_WORDS
 from ..conversations.views.plan import LEVEL_WORDS, month_range
 from ..conversations.views.plan import STATUS_WORDS as ITEM_STATUS_WORDS
@@ -187,6 +187,7 @@ def household_page(session: Session, area: Area, household_id: int, *, tz: tzinf
         select(Household).where(Household.id == household_id, *households_in(area)))
     if household is None:
         return None
+    audit_session.viewed_one(session, "household", household)
     mentor = _mentor(session, area, household.id)
     states = dimension_passes.states_of(session, household)
     plan = plans.plan_of(session, household.id)

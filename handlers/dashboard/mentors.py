@@ -19,6 +19,7 @@ from models import (
     Visit,
 )
 
+from .. import audit_session
 from ..exports.access import thai_order
 from ..exports.days import BANGKOK, as_date
 from ..exports.table import Area
@@ -139,6 +140,9 @@ def mentor_page(session: Session, area: Area, mentor_id: int, today: date, *,
             open_cases=int(r.open_cases or 0), level=level_word(r.level),
             failing_dimensions=int(r.failing or 0)))
     households.sort(key=lambda h: (-h.days_overdue, h.house_id, h.id))
+    # A row per household (its house code and head named): a record per household listed.
+    audit_session.viewed_ids(session, "household_list", (h.id for h in households),
+                             {"mentor_id": mentor_id})
     return MentorPage(mentor=found[0], households=tuple(households))
 
 

@@ -8,7 +8,7 @@ from datetime import date, tzinfo
 
 from sqlalchemy.orm import Session
 
-from . import logbook, mentors, monthly, plans
+from . import audit_trail, logbook, mentors, monthly, plans
 from .table import Area, Export
 
 
@@ -31,6 +31,8 @@ KINDS: dict[str, Callable[[Session, Area, date, date, Options], Export]] = {
     "plans": lambda s, area, start, end, o: plans.build(s, area, start, end, tz=o.tz),
     # per mentor: households, visits, registration
     "mentors": lambda s, area, start, end, o: mentors.build(s, area, start, end, tz=o.tz),
+    # the audit trail: who saw, changed or exported which household's data, and when
+    "audit": lambda s, area, start, end, o: audit_trail.build(s, area, start, end, tz=o.tz),
 }
 
 

@@ -13,6 +13,7 @@ class Kind(str, enum.Enum):
 
     TEXT = "text"
     DATE = "date"        # a datetime.date, shown in พ.ศ. (d mmm yyyy) but sortable
+    DATETIME = "datetime"  # a datetime in the users' zone, shown in พ.ศ. with the time
     INT = "int"
     MONEY = "money"      # Decimal baht, two places
     NUMBER = "number"    # float or Decimal (e.g. a median of days)

@@ -36,6 +36,7 @@ XLSX_MAX_ROWS = 1_048_576
 # Buddhist) and 01 in front (Western digits). The cell holds a real date, so the column sorts
 # and filters as dates; Excel and LibreOffice both show it as '7 พ.ค. 2569'.
 DATE_FORMAT = "[$-107041E]d mmm yyyy"
+DATETIME_FORMAT = "[$-107041E]d mmm yyyy hh:mm:ss"
 MONEY_FORMAT = "#,##0.00"
 INT_FORMAT = "#,##0"
 # Characters a spreadsheet may read as the start of a formula (OWASP).
@@ -109,6 +110,8 @@ class _Formats:
         self.wrap = workbook.add_format({"valign": "top", "text_wrap": True})
         self.date = workbook.add_format({"num_format": DATE_FORMAT, "valign": "top",
                                          "align": "left"})
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT, "valign": "top",
+                                             "align": "left"})
         self.int = workbook.add_format({"num_format": INT_FORMAT, "valign": "top"})
         self.money = workbook.add_format({"num_format": MONEY_FORMAT, "valign": "top"})
         self.number = workbook.add_format({"valign": "top"})
@@ -160,11 +163,13 @@ def _write_sheet(workbook: Any, formats: _Formats, sheet: Sheet, counter: _Count
 
 
 def _cell_writer(ws: Any, column: Column, formats: _Formats) -> Callable[[int, int, Any], None]:
-    if column.kind is Kind.DATE:
+    if column.kind in (Kind.DATE, Kind.DATETIME):
+        style = formats.date if column.kind is Kind.DATE else formats.datetime
+
         def write_date(r: int, c: int, value: Any) -> None:
-            if isinstance(value, datetime):
+            if isinstance(value, datetime):   # shown as given: already in the users' zone
                 value = value.replace(tzinfo=None)
-            ws.write_datetime(r, c, value, formats.date)
+            ws.write_datetime(r, c, value, style)
         return write_date
     if column.kind in (Kind.INT, Kind.MONEY, Kind.NUMBER):
         style = {Kind.INT: formats.int, Kind.MONEY: formats.money}.get(column.kind,
@@ -239,9 +244,12 @@ def csv_paths(export: Export, path: str | Path) -> list[Path]:
 
 def csv_value(column: Column, value: Any) -> str:
     """A cell as CSV text: dates ISO 8601 (yyyy-mm-dd, which every spreadsheet reads as a real
-    date in any locale), numbers plain (dot decimal, no thousands separator), text made safe."""
+    date in any locale; a date-time with its offset, 2026-05-07T10:00:00+07:00), numbers plain
+    (dot decimal, no thousands separator), text made safe."""
     if value is None:
         return ""
+    if column.kind is Kind.DATETIME:
+        return value.isoformat(timespec="seconds")
     if column.kind is Kind.DATE:
         return (value.date() if isinstance(value, datetime) else value).isoformat()
     if column.kind is Kind.MONEY:

@@ -5,7 +5,7 @@ district gets "not found"). รับเรื่อง changes the case at once
 """
 from __future__ import annotations
 
-from ... import cases
+from ... import audit_session, cases
 from ...cards import case_card
 from ...replies import Cards, TextReply
 from ..engine import Conversation, Engine
@@ -32,6 +32,7 @@ def _acknowledge(conv: Conversation, engine: Engine, case_id) -> None:
     conv.outcome.say(TextReply(text))
     conv.outcome.say(Cards(alt_text=f"เรื่อง #{case.id}",
                            cards=(case_card(case, conv.ctx, for_coordinator=True),)))
+    audit_session.viewed_one(conv.session, "case", case.household, {"case_id": case.id})
 
 
 def _start(flow: str):

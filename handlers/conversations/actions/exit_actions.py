@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from models import Household
 
-from ... import access, household_exits
+from ... import access, audit_session, household_exits
 from ...replies import Cards, TextReply
 from ..engine import Conversation, Engine
 
@@ -42,6 +42,7 @@ def decide_exit(conv: Conversation, engine: Engine, payload: dict) -> None:
         conv.outcome.pushes.append(push)
         text += "\nแจ้งพี่เลี้ยงทราบแล้วค่ะ"
     card = household_exits.exit_card(conv.session, request, household, conv.ctx)
+    audit_session.viewed_one(conv.session, "household_exit", household, {"exit_id": request.id})
     conv.outcome.say(TextReply(text))
     conv.outcome.say(Cards(alt_text="คำขอให้ครัวเรือนออกจากโครงการ", cards=(card,)))
     if conv.state.flow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from models import Case, CaseClosure, Household
 from models.dimensions import dimension_label
 
-from ... import access, assistance, cases
+from ... import access, assistance, audit_session, cases
 from ...agencies import agencies_for
 from ...cards import case_card
 from ...replies import Cards, Push, TextReply
@@ -83,6 +83,7 @@ def _save(conv: Conversation, change, value: str, done_text: str) -> Done:
         conv.outcome.pushes.append(push)
         done_text += "\nแจ้งพี่เลี้ยงทราบแล้วค่ะ"
     card = case_card(case, conv.ctx, for_coordinator=True)
+    audit_session.viewed_one(conv.session, "case", case.household, {"case_id": case.id})
     return Done([TextReply(done_text), Cards(alt_text=f"เรื่อง #{case.id}", cards=(card,))])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from models import Case, CaseStatus
 from models.dimensions import dimension_label
 
-from ... import cases, household_exits
+from ... import audit_session, cases, household_exits
 from ...cards import STATUS_WORDS, case_card
 from ...context import Context
 from ...limits import MAX_BUBBLES
@@ -27,6 +27,7 @@ def show_case_queue(conv: Conversation, engine: Engine) -> None:
     if shown:
         cards = tuple(case_card(c, conv.ctx, for_coordinator=True) for c in shown)
         conv.outcome.say(Cards(alt_text=f"เรื่องรอดำเนินการ {total} เรื่อง", cards=cards))
+        seen_cases(conv, shown)
     if total > len(shown):
         conv.outcome.say(
             TextReply(f"และอีก {total - len(shown)} เรื่องค่ะ "
@@ -41,6 +42,8 @@ def show_case_queue(conv: Conversation, engine: Engine) -> None:
         conv.outcome.say(Cards(alt_text=f"คำขอออกจากโครงการ {exits_total} รายการ", cards=tuple(
             household_exits.exit_card(conv.session, request, household, conv.ctx, mentor=mentor)
             for request, household, mentor in exits)))
+        audit_session.viewed(conv.session, "household_exit", (
+            (household, {"exit_id": request.id}) for request, household, _ in exits))
 
 
 def show_my_cases(conv: Conversation, engine: Engine) -> None:
@@ -52,6 +55,7 @@ def show_my_cases(conv: Conversation, engine: Engine) -> None:
             TextReply("ยังไม่มีเรื่องที่ส่งขอความช่วยเหลือค่ะ", buttons=menu_buttons(conv.person.role))
         )
         return
+    seen_cases(conv, shown)   # a card or a line, each names the household
     if total <= MAX_BUBBLES:
         cards = tuple(case_card(c, conv.ctx, for_coordinator=False) for c in shown)
         conv.outcome.say(Cards(alt_text=f"เรื่องที่ส่งต่อ {total} เรื่อง", cards=cards))
@@ -61,6 +65,10 @@ def show_my_cases(conv: Conversation, engine: Engine) -> None:
     if total > len(shown):
         lines.append(f"และอีก {total - len(shown)} เรื่องค่ะ")
     conv.outcome.say(TextReply("\n".join(lines)))
+
+
+def seen_cases(conv: Conversation, shown: list[Case]) -> None:
+    audit_session.viewed(conv.session, "case", ((c.household, {"case_id": c.id}) for c in shown))
 
 
 def _compact_line(case: Case, ctx: Context) -> str:

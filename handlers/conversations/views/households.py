@@ -6,7 +6,7 @@ from sqlalchemy import case, func, select
 from models import Household, HouseholdExit, ItemStatus, PlanItem
 from models.dimensions import dimension_label
 
-from ... import access, dimension_passes, household_exits
+from ... import access, audit_session, dimension_passes, household_exits
 from ...buttons import (
     dimensions_button,
     households_page_button,
@@ -117,6 +117,8 @@ def show_households(conv: Conversation, engine: Engine, page: int = 0) -> None:
     cards = tuple(household_card(h, progress.get(h.id, (0, 0)), conv.ctx.today,
                                  passed.get(h.id, set()), leaving.get(h.id)) for h in shown)
     conv.outcome.say(Cards(alt_text=f"บ้านที่ดูแล {len(households)} ครัวเรือน", cards=cards))
+    # A card per household: a record per household whose card was shown (this page only).
+    audit_session.viewed(conv.session, "household", ((h, None) for h in shown))
     rest = len(households) - start - len(shown)
     if rest > 0:
         more = households_page_button(page + 1)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import GoalLevel, GoalLevelChange, Household, HouseholdPlan, ItemStatus, PlanItem
 from models.dimensions import DIMENSIONS
 
-from ... import access, plans
+from ... import access, audit_session, plans
 from ...buttons import (
     add_item_button,
     dimensions_button,
@@ -155,6 +155,7 @@ def plan_reply(session: Session, household: Household, tz: tzinfo) -> Cards:
     items = plans.items_of(session, household.id)
     mentor = access.current_mentor(session, household.id)
     done = sum(1 for i in items if i.status is ItemStatus.DONE)
+    audit_session.viewed_one(session, "plan", household)
     cards = (plan_card(household, plan, items, tz, mentor=mentor.name if mentor else None,
                        history=plans.level_history(session, household.id)),
              *(item_card(number, item) for number, item in shown_items(items)))
