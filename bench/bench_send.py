@@ -29,11 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, delete, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
+from bench.databases import fresh_database  # noqa: E402
 from bench.fast_line import FastLine, max_in_window  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
 from delivery.config import from_environment  # noqa: E402
 from delivery.db import Database  # noqa: E402
 from models import OutboxCategory, OutboxKind, OutboxMessage, OutboxStatus, RateLimit  # noqa: E402
@@ -43,16 +42,6 @@ LIMIT = 2000              # LINE's pushes/s per channel
 TARGET = 1500             # pushes/s sustained against 50 ms
 CAPPED = 500              # a lower SEND_RATE_PER_SECOND, one this machine reaches for sure
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_send"
-
-
-def fresh_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    upgrade(url)
 
 
 def queue(db: Database, count: int) -> None:

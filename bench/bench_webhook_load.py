@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot.migrate import upgrade  # noqa: E402
+from bench.databases import fresh_database  # noqa: E402
 from models import Assignment, Household, HouseholdDimension, Person, Role  # noqa: E402
 from tests.line_events import payload, sign, text_event  # noqa: E402
 
@@ -63,14 +63,7 @@ def _free_port() -> int:
 
 
 def _database(url: str, mentors: int) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-        admin.dispose()
-    upgrade(url)
+    fresh_database(url)
     engine = create_engine(url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -90,7 +83,7 @@ def _database(url: str, mentors: int) -> None:
             {"household_id": h, "mentor_id": (h + 1) // 2, "assigned_at": now}
             for h in range(1, 2 * mentors + 1)])
     engine.dispose()
-    if parsed.get_backend_name() == "postgresql":
+    if make_url(url).get_backend_name() == "postgresql":
         # Settled as a database in use is (analysed, its new pages written out), so a run that
         # follows a rebuild is not slowed by the rebuild's after-effects.
         settle = create_engine(url, isolation_level="AUTOCOMMIT")

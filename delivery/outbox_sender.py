@@ -1,13 +1,12 @@
 """Delivering the outbox: push/multicast with X-Line-Retry-Key, backoff, nothing lost or doubled.
 
-Rows are claimed a batch at a time with a short lease (``next_attempt_at`` moved forward) in
-their own transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite, BEGIN IMMEDIATE
-serialises the claims), so several senders at once never claim the same row, and a sender
-that dies mid-send only delays its rows: the retry key makes the repeat harmless (LINE answers
-409 for a key it already accepted). LINE answers in tens of milliseconds, so a batch is sent by
-a pool of threads, paced by token buckets in the database that every sender process shares
-(LINE's limits are per channel: ``delivery.rate_limit``); while one batch is in the air the
-next is claimed, and each batch's outcomes are written back in one UPDATE.
+Rows are claimed a batch at a time under a short lease (delivery/outbox_queue.py: several
+senders at once never claim the same row), so a sender that dies mid-send only delays its rows:
+the retry key makes the repeat harmless (LINE answers 409 for a key it already accepted).
+LINE answers in tens of milliseconds, so a batch is sent by a pool of threads, paced by token
+buckets in the database that every sender process shares (LINE's limits are per channel:
+``delivery.rate_limit``); while one batch is in the air the next is claimed, and each batch's
+outcomes are written back in one UPDATE.
 
 In quiet hours only urgent rows go, silently. When the month's quota cannot cover everything,
 mentor digests go first and broadcasts are held. A message that outlives its use unsent
@@ -18,7 +17,6 @@ pool's worth.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -28,21 +26,20 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, case, func, or_, select, text, update
-from sqlalchemy.engine import CursorResult, Row
+from sqlalchemy.engine import Row
 
-from models import CATEGORY_PRIORITY, OutboxKind, OutboxMessage, OutboxStatus
+from models import OutboxKind, OutboxStatus
 
 from .config import DEFAULTS
 from .db import Database
 from .line_gateway import LineGateway, SendError, Sent
+from .outbox_queue import OutboxQueue
 from .rate_limit import MULTICAST_BUCKET, PUSH_BUCKET, TokenBucket
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 QUOTA_HOLD = timedelta(hours=6)   # a spent monthly quota is not retried in a loop
@@ -55,39 +52,6 @@ HEADROOM = 0.9
 MULTICAST_RATE = 150
 PIPELINE = 2                      # batches in the air at once: the next is claimed meanwhile
 
-_PRIORITY = case({c.value: p for c, p in CATEGORY_PRIORITY.items()},
-                 value=OutboxMessage.category, else_=1)
-_TABLE = cast(Table, OutboxMessage.__table__)
-_COLUMNS = _TABLE.c
-# What a claim reads, and what the batch's write-back sets.
-_CLAIMED = (OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipients,
-            OutboxMessage.messages, OutboxMessage.notification_disabled, OutboxMessage.category,
-            OutboxMessage.retry_key, OutboxMessage.attempts, OutboxMessage.last_error,
-            OutboxMessage.line_request_id)
-_WRITTEN = ("status", "attempts", "next_attempt_at", "last_error", "sent_at", "line_request_id")
-_WRITE_SQL = {
-    "postgresql": text(
-        "UPDATE outbox AS o SET status = v.status, attempts = v.attempts, "
-        "next_attempt_at = v.next_attempt_at, last_error = v.last_error, sent_at = v.sent_at, "
-        "line_request_id = v.line_request_id "
-        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id integer, status varchar, "
-        "attempts integer, next_attempt_at timestamptz, last_error varchar, "
-        "sent_at timestamptz, line_request_id varchar) "
-        "WHERE o.id = v.id"),
-    "sqlite": text(
-        "UPDATE outbox SET status = v.status, attempts = v.attempts, "
-        "next_attempt_at = v.next_attempt_at, last_error = v.last_error, sent_at = v.sent_at, "
-        "line_request_id = v.line_request_id "
-        "FROM (SELECT json_extract(value, '$.id') AS id, "
-        "json_extract(value, '$.status') AS status, "
-        "json_extract(value, '$.attempts') AS attempts, "
-        "json_extract(value, '$.next_attempt_at') AS next_attempt_at, "
-        "json_extract(value, '$.last_error') AS last_error, "
-        "json_extract(value, '$.sent_at') AS sent_at, "
-        "json_extract(value, '$.line_request_id') AS line_request_id "
-        "FROM json_each(:rows)) AS v "
-        "WHERE outbox.id = v.id"),
-}
 
 
 @dataclass
@@ -151,6 +115,7 @@ class OutboxSender:
             OutboxKind.PUSH: TokenBucket(db, PUSH_BUCKET, rate * HEADROOM, sleep=sleep),
             OutboxKind.MULTICAST: TokenBucket(db, MULTICAST_BUCKET, MULTICAST_RATE, sleep=sleep),
         }
+        self.queue = OutboxQueue(db, clock, self._pauses, self.is_quiet, batch)
         self._stop = threading.Event()           # send nothing more in this drain
         self._stop_lock = threading.Lock()
         self._paused = False                      # ... because LINE said 429
@@ -172,14 +137,14 @@ class OutboxSender:
 
     def drain(self, max_batches: int = 50) -> DrainResult:
         """Send what is due now; stop when nothing is due (or after ``max_batches``)."""
-        result = DrainResult(expired=self._expire())
+        result = DrainResult(expired=self.queue.expire())
         if self._interrupted:
             return result
         self._stop.clear()
         if self._interrupted:                     # interrupted just now
             self._stop.set()
         self._paused = False
-        due, paused = self._due()
+        due, paused = self.queue.due()
         if paused:
             result.rate_limited = True
         if due and not paused:
@@ -188,7 +153,7 @@ class OutboxSender:
             # cover everything due; it costs a sort of every due row per claim, while
             # next_attempt_at order is a walk along the index.
             self._by_priority = (self._remaining is not None
-                                 and self._remaining < self._due_cost())
+                                 and self._remaining < self.queue.due_cost())
             self._send_batches(max_batches, result)
         if result.sent or result.retrying or result.parked or result.held_for_quota \
                 or result.expired:
@@ -222,7 +187,7 @@ class OutboxSender:
     def _start(self, pool: ThreadPoolExecutor, result: DrainResult,
                probe: bool) -> _Batch | None:
         """Claim a batch and set its sending going; None: nothing (more) to send now."""
-        rows, lease, paused = self._claim()
+        rows, lease, paused = self.queue.claim(self._by_priority)
         if paused:
             result.rate_limited = True
             return None
@@ -313,45 +278,7 @@ class OutboxSender:
                                line_request_id=outcome.sent.request_id, last_error=None)
                 result.sent += 1
             changes[row.id] = update_
-        self._write(batch, changes)
-
-    def _write(self, batch: _Batch, changes: dict[int, dict[str, Any]]) -> None:
-        """One set-based UPDATE for a whole batch: every row's new values in one JSON
-        parameter, joined to the table by id (a statement of fixed shape, prepared once)."""
-        if not changes:
-            return
-        rows = {row.id: row for row in batch.rows}
-        dialect = self.db.engine.dialect
-        encode = {name: _COLUMNS[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in _WRITTEN}
-        records = []
-        for row_id, values in changes.items():
-            row = rows[row_id]
-            record = {"status": OutboxStatus.PENDING, "attempts": row.attempts,
-                      "next_attempt_at": batch.lease, "last_error": row.last_error,
-                      "sent_at": None, "line_request_id": row.line_request_id, **values}
-            out: dict[str, Any] = {"id": row_id}
-            for name in _WRITTEN:
-                value, process = record[name], encode[name]
-                if isinstance(value, OutboxStatus):
-                    value = value.value
-                elif value is not None and process is not None:
-                    value = process(value)           # SQLite: its own text for a time
-                out[name] = value.isoformat() if isinstance(value, datetime) else value
-            records.append(out)
-        with self.db.engine.begin() as conn:
-            conn.execute(_WRITE_SQL[dialect.name], {"rows": json.dumps(records)})
-
-    # -- the queue -----------------------------------------------------------------------------
-    def _expire(self) -> int:
-        now = self.clock()
-        with self.db.transaction() as session:
-            result = cast(CursorResult, session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING,
-                       OutboxMessage.expires_at <= now)
-                .values(status=OutboxStatus.EXPIRED, last_error="expired unsent")))
-            return result.rowcount or 0
+        self.queue.write_back(batch.rows, batch.lease, changes)
 
     def _quota(self) -> int | None:
         try:
@@ -359,53 +286,6 @@ class OutboxSender:
         except SendError as err:
             log.warning("outbox: could not read the message quota (%s); sending anyway", err)
             return None
-
-    def _due_conditions(self, now: datetime) -> list:
-        conditions = [OutboxMessage.status == OutboxStatus.PENDING,
-                      OutboxMessage.next_attempt_at <= now,
-                      or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now)]
-        if self.is_quiet(now):
-            conditions.append(OutboxMessage.urgent.is_(True))
-        return conditions
-
-    def _due(self) -> tuple[bool, bool]:
-        """Is anything due (one step along the index)? Is sending paused (a 429 seen by any
-        sender)?"""
-        now = self.clock()
-        # Reads only: on SQLite an idle sender then takes no write lock every second.
-        with self.db.reading() as session:
-            paused_until = self._pauses.read_pause(session)
-            due = session.scalar(select(OutboxMessage.id).where(*self._due_conditions(now))
-                                 .limit(1)) is not None
-        return due, paused_until is not None and paused_until > now
-
-    def _due_cost(self) -> int:
-        """The quota that everything due now would use (recipients)."""
-        with self.db.reading() as session:
-            return int(session.scalar(
-                select(func.coalesce(func.sum(func.json_array_length(OutboxMessage.recipients)),
-                                     0)).where(*self._due_conditions(self.clock()))) or 0)
-
-    def _claim(self) -> tuple[list[Row], datetime, bool]:
-        """A batch of due rows, leased to this sender until the moment returned; and whether
-        sending is paused (a 429 seen by any sender), in which case nothing is claimed."""
-        now = self.clock()
-        lease = now + LEASE
-        order = ((_PRIORITY, OutboxMessage.next_attempt_at, OutboxMessage.id)
-                 if self._by_priority else (OutboxMessage.next_attempt_at,))
-        with self.db.engine.begin() as conn:      # Core: no ORM bookkeeping per claim
-            paused_until = self._pauses.read_pause(conn)
-            if paused_until is not None and paused_until > now:
-                return [], lease, True
-            rows = list(conn.execute(
-                select(*_CLAIMED).where(*self._due_conditions(now))
-                .order_by(*order)
-                .limit(self.batch)
-                .with_for_update(skip_locked=True)).all())
-            if rows:
-                conn.execute(update(_TABLE).where(_TABLE.c.id.in_([r.id for r in rows]))
-                             .values(next_attempt_at=lease))
-            return rows, lease, False
 
     def _hold_for_quota(self, rows: list[Row], changes: dict[int, dict[str, Any]],
                         result: DrainResult) -> None:

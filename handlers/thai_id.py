@@ -1,15 +1,17 @@
 """Thai national ID numbers typed into free text: found and masked before anything is stored.
 
 The bot never needs a national ID (เลขประจำตัวประชาชน), yet a mentor may type one into a note
-("ลูกสาวเลขบัตร 1-2345-67890-12-1 ยังไม่ได้ทำบัตรคนจน"). A number counts as an ID when it has
-13 digits and its last digit is the mod-11 check digit of the first 12, so most other 13-digit
-numbers (nine in ten) are left alone, and phone numbers (9 or 10 digits) always are.
+("ลูกสาวเลขบัตร N-NNNN-NNNNN-NN-N ยังไม่ได้ทำบัตรคนจน", each N a digit). A number counts as an ID
+when it has 13 digits and its last digit is the mod-11 check digit of the first 12, so most
+other 13-digit numbers (nine in ten) are left alone, and phone numbers (9 or 10 digits) always
+are. No example ID is written here or in the tests: none may ever be committed.
 
-People write the number together or in groups (1-2345-67890-12-1, 1 2345 67890 12 1, in Thai
+People write the number together or in groups (N-NNNN-NNNNN-NN-N, N NNNN NNNNN NN N, in Thai
 digits too), so the digits are read as groups joined by one separator (a space or two, or a dash
 with a space either side at most). Any run of whole groups with 13 digits in all is a candidate:
 the groups need not follow the card's 1-4-5-2-1 layout, and the number may sit next to another
-one ("1234567890121 0812345678"). A group is never split: 14 digits in a row are not an ID.
+one (an ID, a space, then a 10-digit phone number). A group is never split: 14 digits in a row
+are not an ID.
 Everything else in the text is kept exactly as typed.
 """
 from __future__ import annotations

@@ -17,14 +17,16 @@ from models import Base, Case, Person, RegistrationAttempt, Visit, WebhookEvent
 
 from .line_events import text_event
 from .players import Player, all_text
+from .test_thai_id import CARD, grouped, with_check
 
 MENTOR = "U" + "4" * 32      # conftest's mentor
 STRANGER = "U" + "8" * 32
-# Two IDs with a good check digit (see tests/test_thai_id.py for the arithmetic), as people
-# write them, and a 13-digit number whose check digit is wrong.
-FIRST_ID, FIRST_TYPED = "1101700203450", "1-1017-00203-45-0"
-SECOND_ID, SECOND_TYPED = "3100600123450", "3 1006 00123 45 0"
-NOT_AN_ID = "1101700203451"
+# Two IDs with a good check digit, as people write them, and a 13-digit number whose check
+# digit is wrong: made from twelve digits when the tests run (no ID is written in the source).
+FIRST_ID, SECOND_ID = with_check("110170020345"), with_check("310060012345")
+FIRST_TYPED = grouped(FIRST_ID, CARD, ["-"])
+SECOND_TYPED = grouped(SECOND_ID, CARD, [" "])
+NOT_AN_ID = FIRST_ID[:12] + str((int(FIRST_ID[12]) + 1) % 10)
 NOW = datetime(2026, 5, 7, 3, 0, tzinfo=UTC)
 
 

@@ -28,7 +28,8 @@ from models import (
     Role,
 )
 from scheduler import mentor_digest, tick
-from scheduler.mentor_digest import DigestRenderer
+from scheduler.digest_cards import digest
+from scheduler.digest_templates import DigestRenderer
 from scheduler.policy import Policy
 from scheduler.tick import run_tick
 
@@ -311,7 +312,7 @@ def test_a_template_renders_every_shape_as_the_renderer_does(monthly):
     fast = DigestRenderer(renderer, TODAY, POLICY, monthly)
     for n, households in enumerate([*SHAPES, [household(8, 1)]]):
         name = "นายพี่เลี้ยง" + ("ข" * 400 if n == len(SHAPES) else "")   # alt text clipped
-        slow = mentor_digest._digest(n, name, user(n), households, TODAY, POLICY, monthly)
+        slow = digest(n, name, user(n), households, TODAY, POLICY, monthly)
         queued = fast.queued(n, name, user(n), households)
         assert json.loads(queued.messages) == renderer.messages(list(slow.replies))
         assert (queued.to, queued.dedupe_key, queued.expires_at) == (
@@ -336,7 +337,7 @@ def test_a_renderer_that_changes_values_is_never_templated_around():
     renderer = ClippingRenderer(PostbackCodec("secret"))
     fast = DigestRenderer(renderer, TODAY, POLICY, None)
     households = [household(1, 3), household(2, 4)]
-    slow = mentor_digest._digest(1, "นายพี่เลี้ยง", user(1), households, TODAY, POLICY, None)
+    slow = digest(1, "นายพี่เลี้ยง", user(1), households, TODAY, POLICY, None)
     assert json.loads(fast.queued(1, "นายพี่เลี้ยง", user(1), households).messages) == \
         renderer.messages(list(slow.replies))
     assert set(fast._cards.values()) == {None}

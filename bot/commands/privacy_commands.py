@@ -50,9 +50,8 @@ def erase_household_command(house_id: str, yes: bool) -> None:
         household = session.get(Household, household_id)
         assert household is not None       # households are never deleted
         counts = erase_household(session, household, svc.clock(), OPERATOR)
-    click.echo(f"household #{household_id}: erased; house code now {placeholder(household_id)}")
-    for line in counts.lines():
-        click.echo(f"  {line}")
+    _report(f"household #{household_id}: erased; house code now {placeholder(household_id)}",
+            counts.lines())
 
 
 @erase_group.command("person")
@@ -80,11 +79,16 @@ def erase_person_command(phone: str, yes: bool) -> None:
         person = session.get(Person, person_id)
         assert person is not None          # people are never deleted
         result = erase_person(session, person, svc.clock(), OPERATOR)
-    click.echo(f"{role} #{person_id}: erased")
-    for line in result.lines():
-        click.echo(f"  {line}")
+    _report(f"{role} #{person_id}: erased", result.lines())
     if result.line_user_id is not None:
         _unlink_rich_menu(result.line_user_id)
+
+
+def _report(headline: str, lines: list[str]) -> None:
+    """What an erasure did: a headline, then a count per kind of row."""
+    click.echo(headline)
+    for line in lines:
+        click.echo(f"  {line}")
 
 
 def _unlink_rich_menu(line_user_id: str) -> None:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Delete, Update
 
 from models import (
     AuditAction,
@@ -132,16 +133,10 @@ def strip_outbox(transaction: Transaction, before: datetime, now: datetime, acto
               OutboxMessage.created_at < before)
     total = 0
     for conditions, order in ((sent, OutboxMessage.sent_at), (unsent, OutboxMessage.id)):
-        while True:
-            with transaction() as session:
-                chosen = (select(OutboxMessage.id).where(*conditions).order_by(order)
-                          .limit(batch))
-                done = bulk.run(session, update(OutboxMessage)
-                                .where(OutboxMessage.id.in_(chosen))
-                                .values(recipients=[], messages=[], content_stripped_at=now))
-            total += done
-            if done < batch:
-                break
+        chosen = select(OutboxMessage.id).where(*conditions).order_by(order).limit(batch)
+        total += _in_batches(transaction, batch, update(OutboxMessage)
+                             .where(OutboxMessage.id.in_(chosen))
+                             .values(recipients=[], messages=[], content_stripped_at=now))
     _record_rule(transaction, actor, "outbox", now, total,
                  {"rows": total, "done_before": before.isoformat()})
     return total
@@ -149,20 +144,25 @@ def strip_outbox(transaction: Transaction, before: datetime, now: datetime, acto
 
 def delete_attempts(transaction: Transaction, before: datetime, now: datetime, actor: Actor,
                     batch: int = ATTEMPT_BATCH) -> int:
-    total = 0
-    while True:
-        with transaction() as session:
-            chosen = (select(RegistrationAttempt.id)
-                      .where(RegistrationAttempt.attempted_at < before)
-                      .order_by(RegistrationAttempt.attempted_at).limit(batch))
-            done = bulk.run(session, delete(RegistrationAttempt)
-                            .where(RegistrationAttempt.id.in_(chosen)))
-        total += done
-        if done < batch:
-            break
+    chosen = (select(RegistrationAttempt.id).where(RegistrationAttempt.attempted_at < before)
+              .order_by(RegistrationAttempt.attempted_at).limit(batch))
+    total = _in_batches(transaction, batch,
+                        delete(RegistrationAttempt).where(RegistrationAttempt.id.in_(chosen)))
     _record_rule(transaction, actor, "registration_attempts", now, total,
                  {"rows": total, "before": before.isoformat()})
     return total
+
+
+def _in_batches(transaction: Transaction, batch: int, statement: Update | Delete) -> int:
+    """Run ``statement`` (which takes at most ``batch`` rows that it then moves out of its own
+    reach) in a transaction of its own each time, until a run takes fewer: the rows done."""
+    total = 0
+    while True:
+        with transaction() as session:
+            done = bulk.run(session, statement)
+        total += done
+        if done < batch:
+            return total
 
 
 def _record_rule(transaction: Transaction, actor: Actor, subject: str, now: datetime,
